@@ -1,0 +1,9 @@
+"""Suite-wide pytest configuration."""
+
+from __future__ import annotations
+
+import os
+
+# Browser tests drive a real Chromium through Playwright; Django's async-safety guard would refuse
+# the ORM calls that live-server fixtures make from Playwright's event loop thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,1 @@
+"""gridgov: community grid governance (网格化服务管理)."""

@@ -1,0 +1,1 @@
+"""Framework-free helpers: coordinates, validation, field encryption, addresses."""
