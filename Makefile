@@ -16,7 +16,9 @@ demo: install ## Build the demo district (once) and serve it on http://127.0.0.1
 	$(BIN)/gridgov serve --port $(PORT)
 
 test: install ## Run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# pytest exits 5 when it collected no test: for us that is a broken suite, not a pass.
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 install: $(VENV)/.installed node_modules/.installed
 
