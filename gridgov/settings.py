@@ -25,7 +25,8 @@ DEV_FIELD_KEY = "ZGV2LW9ubHktZ3JpZGdvdi1maWVsZC1rZXktMzJieXQ="
 FIELD_ENCRYPTION_KEY = env_str("GRIDGOV_FIELD_KEY", DEV_FIELD_KEY)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is gated by the permission policy (see gridgov/people/adminsite.py).
+    "gridgov.people.admin_app.GridgovAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a signed-in user unless its view is marked `login_not_required`.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

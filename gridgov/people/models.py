@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.lib.crypto import cipher_for, mask
@@ -26,7 +27,12 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     phone = models.CharField(_("duty phone"), max_length=30, blank=True)
 
@@ -123,11 +129,22 @@ class Post(models.Model):
         Community, on_delete=models.CASCADE, null=True, blank=True, related_name="posts"
     )
     street = models.ForeignKey(Street, on_delete=models.CASCADE, null=True, blank=True, related_name="posts")
-    district = models.ForeignKey(District, on_delete=models.CASCADE, null=True, blank=True, related_name="posts")
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, null=True, blank=True, related_name="posts"
+    )
     department = models.ForeignKey(
         Department, on_delete=models.CASCADE, null=True, blank=True, related_name="posts"
     )
     active = models.BooleanField(_("active"), default=True)
+    # Who held which post when: assessment and case history ask "who was the grid worker in March".
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("post")
@@ -136,16 +153,42 @@ class Post(models.Model):
             models.CheckConstraint(
                 name="post_scope_matches_level",
                 condition=(
-                    models.Q(level="grid", grid__isnull=False, community__isnull=True, street__isnull=True,
-                             district__isnull=True)
-                    | models.Q(level="community", grid__isnull=True, community__isnull=False,
-                               street__isnull=True, district__isnull=True)
-                    | models.Q(level="street", grid__isnull=True, community__isnull=True,
-                               street__isnull=False, district__isnull=True)
-                    | models.Q(level="district", grid__isnull=True, community__isnull=True,
-                               street__isnull=True, district__isnull=False)
-                    | models.Q(level="department", grid__isnull=True, community__isnull=True,
-                               street__isnull=True, district__isnull=True, department__isnull=False)
+                    models.Q(
+                        level="grid",
+                        grid__isnull=False,
+                        community__isnull=True,
+                        street__isnull=True,
+                        district__isnull=True,
+                    )
+                    | models.Q(
+                        level="community",
+                        grid__isnull=True,
+                        community__isnull=False,
+                        street__isnull=True,
+                        district__isnull=True,
+                    )
+                    | models.Q(
+                        level="street",
+                        grid__isnull=True,
+                        community__isnull=True,
+                        street__isnull=False,
+                        district__isnull=True,
+                    )
+                    | models.Q(
+                        level="district",
+                        grid__isnull=True,
+                        community__isnull=True,
+                        street__isnull=True,
+                        district__isnull=False,
+                    )
+                    | models.Q(
+                        level="department",
+                        grid__isnull=True,
+                        community__isnull=True,
+                        street__isnull=True,
+                        district__isnull=True,
+                        department__isnull=False,
+                    )
                 ),
             )
         ]
@@ -223,8 +266,20 @@ class Resident(models.Model):
 class RevealLog(models.Model):
     """A staff member saw a resident's unmasked personal data."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="reveals")
-    field = models.CharField(max_length=20)
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="reveals", verbose_name=_("resident")
+    )
+    field = models.CharField(_("field"), max_length=20)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("reveal of personal data")
+        verbose_name_plural = _("reveals of personal data")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.resident} · {self.field}"

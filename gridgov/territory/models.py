@@ -95,7 +95,9 @@ class Generation(models.Model):
         verbose_name = _("boundary generation")
         verbose_name_plural = _("boundary generations")
         constraints = [
-            models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="one_active_generation")
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_active_generation"
+            )
         ]
 
     def __str__(self) -> str:
@@ -113,7 +115,12 @@ class GridBoundary(models.Model):
     class Meta:
         verbose_name = _("grid boundary")
         verbose_name_plural = _("grid boundaries")
-        constraints = [models.UniqueConstraint(fields=["grid", "generation"], name="one_boundary_per_generation")]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "generation"], name="one_boundary_per_generation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid.code} · #{self.generation_id}"
 
 
 class Building(models.Model):
