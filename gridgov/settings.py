@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "gridgov.territory",
     "gridgov.people",
+    "gridgov.cases",
+    "gridgov.notify",
     "gridgov.web",
 ]
 
