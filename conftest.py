@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 # Browser tests drive a real Chromium through Playwright; Django's async-safety guard would refuse
 # the ORM calls that live-server fixtures make from Playwright's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
+
+# Debian's package; Playwright never downloads a browser here. CI sets GRIDGOV_REQUIRE_BROWSER=1.
+CHROMIUM = os.environ.get("GRIDGOV_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
 
 @pytest.fixture
@@ -17,3 +33,26 @@ def mini(db):  # type: ignore[no-untyped-def]
     from gridgov.testing import make_mini_district
 
     return make_mini_district()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Launch headless Chromium once per session (skip, or fail on CI, when it is not installed)."""
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("GRIDGOV_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + "; GRIDGOV_REQUIRE_BROWSER=1 requires the browser tests to run")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Return the (git-ignored) folder for screenshots."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
