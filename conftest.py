@@ -27,6 +27,12 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Hash test passwords with a fast hasher: each persona's PBKDF2 hash costs ~0.5 s."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def mini(db):  # type: ignore[no-untyped-def]
     """Return the small test district of `gridgov.testing`."""

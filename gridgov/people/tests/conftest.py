@@ -12,12 +12,6 @@ from gridgov.people.models import Resident
 from gridgov.territory.models import Building, Grid, Household
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """Hash test passwords with a fast hasher: the personas' PBKDF2 hashes cost ~0.5 s each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_household(grid: Grid, code: str, room: str = "302") -> Household:
     """Create a building in the grid (at its south-west corner area) with one household."""
     building = Building.objects.create(

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from gridgov.lib.address import building_key
@@ -10,12 +8,6 @@ from gridgov.territory.models import Building, Community, Grid
 from gridgov.testing import MiniDistrict
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """Hash the personas' passwords cheaply: the test district makes eight of them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def building(grid: Grid, address: str, code: str, community: Community | None = None) -> Building:

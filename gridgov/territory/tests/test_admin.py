@@ -11,12 +11,6 @@ from gridgov.territory.models import Building, Grid
 from gridgov.testing import PASSWORD, MiniDistrict
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """Hash the personas' passwords with a fast hasher (PBKDF2 costs ~0.5 s each)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def signed_in(client: Client, user: User) -> Client:
     client.force_login(user)
     return client

@@ -16,12 +16,6 @@ from gridgov.testing import MiniDistrict, square
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """Hash the personas' passwords cheaply: the test district makes eight of them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def export(*args: Any) -> str:
     out = StringIO()
     call_command("export_grids", *[str(a) for a in args], stdout=out, stderr=StringIO())

@@ -16,12 +16,6 @@ from gridgov.testing import MiniDistrict, square
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """Hash the personas' passwords cheaply: the test district makes eight of them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # The codes and squares of the test district (see gridgov.testing).
 MINI = {
     "430204001001001": ("A1网格", 0, 0),

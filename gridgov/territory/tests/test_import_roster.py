@@ -21,12 +21,6 @@ from gridgov.testing import MiniDistrict
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """Hash the personas' passwords cheaply: the test district makes eight of them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # Points inside the test squares: A1 is 113.10-113.11 E, 27.86-27.87 N; B1 is north-east of it.
 IN_A1 = (113.105, 27.865)
 IN_B1 = (113.115, 27.875)
