@@ -18,4 +18,4 @@ REGISTRY: dict[str, str] = {
 def load(name: str) -> Benchmark:
     """Return the benchmark function registered under the name."""
     module_name, _, func = REGISTRY[name].partition(":")
-    return getattr(importlib.import_module(module_name), func)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module_name), func)

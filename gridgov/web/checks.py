@@ -26,7 +26,7 @@ def check_production_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
         errors.append(
             Error(
                 "GRIDGOV_FIELD_KEY is the development key; personal data would be readable by anyone.",
-                hint="Generate one with `gridgov field-key` and keep it safe: lost, the data is lost.",
+                hint="Generate one with `gridgov field_key` and keep it safe: lost, the data is lost.",
                 id="gridgov.E002",
             )
         )
