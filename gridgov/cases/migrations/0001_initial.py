@@ -257,7 +257,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='timelimit',
-            constraint=models.UniqueConstraint(fields=('category', 'urgency', 'stage'), name='one_limit_per_stage', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('category__isnull', False)), fields=('category', 'urgency', 'stage'), name='one_limit_per_stage'),
+        ),
+        migrations.AddConstraint(
+            model_name='timelimit',
+            constraint=models.UniqueConstraint(condition=models.Q(('category__isnull', True)), fields=('urgency', 'stage'), name='one_default_limit_per_stage'),
         ),
         migrations.AddIndex(
             model_name='transition',

@@ -92,10 +92,18 @@ class TimeLimit(models.Model):
     class Meta:
         verbose_name = _("time limit")
         verbose_name_plural = _("time limits")
+        # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
         constraints = [
             models.UniqueConstraint(
-                fields=["category", "urgency", "stage"], name="one_limit_per_stage", nulls_distinct=False
-            )
+                fields=["category", "urgency", "stage"],
+                name="one_limit_per_stage",
+                condition=models.Q(category__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["urgency", "stage"],
+                name="one_default_limit_per_stage",
+                condition=models.Q(category__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
