@@ -99,6 +99,8 @@ def _database() -> dict[str, object]:
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Opt into Django 6's default: a URL typed without a scheme (a webhook) means https.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -120,6 +122,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# whitenoise scans STATIC_ROOT at start-up and warns when it is missing (before collectstatic).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end libraries come from npm at install time; only their built files are served.
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
