@@ -99,8 +99,6 @@ def _database() -> dict[str, object]:
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Opt into Django 6's default: a URL typed without a scheme (a webhook) means https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +98,8 @@ class GridAdmin(PolicyModelAdmin):
     # The code and community are the grid's identity, fixed by the import.
     readonly_fields = ("code", "community")
     inlines = (BoundaryInline,)
+    # A webhook typed without a scheme means https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("street"), ordering="community__street__code")
     def street_name(self, grid: Grid) -> str:
