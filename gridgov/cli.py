@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "gridgov"
+    # `gridgov import-grids` and `gridgov import_grids` are the same command (Django names
+    # commands after their modules, which cannot hold hyphens).
+    if len(args) > 1 and not args[1].startswith("-"):
+        args[1] = args[1].replace("-", "_")
     execute_from_command_line(args)
 
 

@@ -7,13 +7,25 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from gridgov.lib.crypto import cipher_for
+
 
 @register(Tags.security, deploy=False)
 def check_production_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
-    """Refuse the development keys and open hosts when DEBUG is off."""
-    if settings.DEBUG:
-        return []
+    """Refuse a malformed field key always, and the development keys and open hosts when DEBUG is off."""
     errors = []
+    try:
+        cipher_for(settings.FIELD_ENCRYPTION_KEY)
+    except ValueError as exc:
+        errors.append(
+            Error(
+                f"GRIDGOV_FIELD_KEY is unusable: {exc}.",
+                hint="Generate one with `gridgov field_key`.",
+                id="gridgov.E004",
+            )
+        )
+    if settings.DEBUG:
+        return errors
     if settings.SECRET_KEY == settings.DEV_SECRET_KEY or len(settings.SECRET_KEY) < 40:
         errors.append(
             Error(
