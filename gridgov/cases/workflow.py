@@ -112,7 +112,8 @@ RULES: dict[str, Rule] = {
     Move.APPROVE_VOID: Rule(OPEN - {S.REPORTED}, S.VOIDED, frozenset({R.LEADER, R.ADMIN})),
     Move.DENY_VOID: Rule(OPEN - {S.REPORTED}, None, frozenset({R.LEADER, R.ADMIN})),
     Move.REOPEN: Rule(frozenset({S.CLOSED}), S.REGISTERED, DISPATCHERS | {REPORTER}),
-    Move.URGE: Rule(OPEN - {S.REPORTED}, None, SUPERVISORS | {SYSTEM}),
+    # Every open case may be urged: the deadline sweep urges a report nobody accepted in time too.
+    Move.URGE: Rule(OPEN, None, SUPERVISORS | {SYSTEM}),
     Move.NOTE: Rule(OPEN, None, DISPATCHERS | HANDLERS | VERIFIERS),
     Move.RATE: Rule(frozenset({S.CLOSED}), None, frozenset({REPORTER, R.DISPATCHER})),
 }
