@@ -62,3 +62,13 @@ def artifacts() -> Path:
     """Return the (git-ignored) folder for screenshots."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Iterator[None]:
+    """Forget the per-process caches (work calendar, time limits) that a rolled-back test may have filled."""
+    from gridgov.cases.calendar import clear_caches
+
+    clear_caches()
+    yield
+    clear_caches()
