@@ -59,7 +59,9 @@ def make_user(username: str, full_name: str, role: str, **scope: object) -> User
 def make_mini_district() -> MiniDistrict:
     """Create the test district with an active boundary generation and one persona per role group."""
     district = District.objects.create(code="430204", name="石峰区")
-    tongtangwan = Street.objects.create(district=district, code="430204001", name="铜塘湾办事处", kind="office")
+    tongtangwan = Street.objects.create(
+        district=district, code="430204001", name="铜塘湾办事处", kind="office"
+    )
     jinglong = Street.objects.create(district=district, code="430204002", name="井龙街道")
     qingshuitang = Community.objects.create(street=tongtangwan, code="430204001001", name="清水塘社区")
     yunfeng = Community.objects.create(street=tongtangwan, code="430204001002", name="云峰社区")
@@ -73,7 +75,9 @@ def make_mini_district() -> MiniDistrict:
         ("C1", dingshan, 1, 1, 0),
     ]:
         grid = Grid.objects.create(community=community, code=f"{community.code}{seq:03d}", name=f"{name}网格")
-        GridBoundary.objects.create(grid=grid, generation=generation, geometry=square(col, row), area_m2=1.1e6)
+        GridBoundary.objects.create(
+            grid=grid, generation=generation, geometry=square(col, row), area_m2=1.1e6
+        )
         grids[name] = grid
     department = Department.objects.create(code="cgj", name="区城管局")
     return MiniDistrict(

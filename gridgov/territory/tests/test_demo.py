@@ -175,7 +175,10 @@ def test_buildings_lie_in_a_grid_of_their_community_with_unique_addresses(small_
     assert sum(Grid.objects.values_list("households", flat=True)) == Household.objects.count()
 
 
-def test_the_same_seed_gives_the_same_district(transactional_db: None) -> None:
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # keep the migrations' data for later tests
+def test_the_same_seed_gives_the_same_district() -> None:
     # Outside a test transaction: --reset empties the database as it does for users (TRUNCATE on
     # PostgreSQL, which refuses to run inside a transaction that has pending foreign-key checks).
     demo.build(seed=1, **SMALL)
