@@ -44,6 +44,8 @@ def run(quick: bool, seed: int, log: Callable[[str], Any]) -> dict[str, Any]:
         "buildings": summary["buildings"],
         "households": summary["households"],
         "staff": summary["staff"],
+        "cases": summary["cases"],
+        "transitions": summary["counts"].get("transitions", 0),
         "phase_seconds": summary["phases"],
         "process_seconds": round(wall, 2),
         "goal_seconds": GOAL_SECONDS,

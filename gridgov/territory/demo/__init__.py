@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -34,12 +35,20 @@ class Phase:
     run: Callable[[Demo], dict[str, int]]
 
 
+def _cases(demo: Demo) -> dict[str, int]:
+    # Imported here: the cases app builds on this package, which must not import it back at load time.
+    from gridgov.cases import demo as cases
+
+    return cases.run(demo)
+
+
 PHASES: list[Phase] = [
     Phase("territory", _("territory"), territory.run),
     Phase("departments", _("departments"), departments.run),
     Phase("housing", _("buildings and households"), housing.run),
     Phase("residents", _("residents"), residents.run),
     Phase("teams", _("staff and grid teams"), teams.run),
+    Phase("cases", _("a year of cases"), _cases),
 ]
 
 
@@ -69,6 +78,7 @@ class Summary:
     residents: int = 0
     staff: int = 0
     departments: int = 0
+    cases: int = 0
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
     phases: list[PhaseReport] = field(default_factory=list, repr=False)
@@ -92,8 +102,14 @@ def build(
     buildings: int | None = None,
     progress: Progress | None = None,
     phases: Sequence[Phase] | None = None,
+    cases: int | None = None,
+    until: date | None = None,
 ) -> Summary:
-    """Build the demo district into an empty database and return what was made."""
+    """Build the demo district into an empty database and return what was made.
+
+    `cases` is the number of cases of the demo year (default: about 54 per grid); the year ends
+    when the day `until` begins (default: today in Shanghai).
+    """
     found = existing_data()
     if found:
         raise DemoError(_("The database is not empty (%(found)s).") % {"found": describe(found)})
@@ -101,7 +117,10 @@ def build(
         scale = Scale.of(grids, residents, buildings)
     except ValueError as exc:
         raise DemoError(str(exc)) from None
+    if cases is not None and cases < 0:
+        raise DemoError(_("The number of cases cannot be negative."))
     demo = Demo.start(seed, scale)
+    demo.extra.update(cases=cases, until=until)
     started = time.perf_counter()
     reports = []
     for phase in phases if phases is not None else PHASES:
@@ -132,6 +151,10 @@ NOUNS: dict[str, Promise] = {
     "residents": ngettext_lazy("%(n)s resident", "%(n)s residents", "count"),
     "staff": ngettext_lazy("%(n)s staff member", "%(n)s staff members", "count"),
     "posts": ngettext_lazy("%(n)s post", "%(n)s posts", "count"),
+    "cases": ngettext_lazy("%(n)s case", "%(n)s cases", "count"),
+    "transitions": ngettext_lazy("%(n)s move", "%(n)s moves", "count"),
+    "tasks": ngettext_lazy("%(n)s task", "%(n)s tasks", "count"),
+    "routing_rules": ngettext_lazy("%(n)s routing rule", "%(n)s routing rules", "count"),
 }
 # What makes a database "not empty" for the demo.
 _CONTENTS: list[tuple[str, type[Any]]] = [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import unicodedata
+from datetime import date
 from typing import Any
 
 from django.core.management import call_command
@@ -23,6 +25,7 @@ SUMMARY_KEYS = (
     "residents",
     "staff",
     "departments",
+    "cases",
 )
 
 
@@ -37,6 +40,15 @@ class Command(BaseCommand):
         parser.add_argument("--grids", type=int, default=232, help=_("Number of grids."))
         parser.add_argument("--residents", type=int, default=260_000, help=_("Number of residents."))
         parser.add_argument("--buildings", type=int, default=None, help=_("Default: one per 52 residents."))
+        parser.add_argument(
+            "--cases", type=int, default=None, help=_("Cases of the demo year. Default: about 54 per grid.")
+        )
+        parser.add_argument(
+            "--until",
+            type=iso_date,
+            default=None,
+            help=_("The demo year ends when this day (YYYY-MM-DD) begins. Default: today in Shanghai."),
+        )
         parser.add_argument("--no-serve", action="store_true", help=_("Build only, do not serve."))
         when = parser.add_mutually_exclusive_group()
         when.add_argument(
@@ -103,6 +115,8 @@ class Command(BaseCommand):
                 residents=options["residents"],
                 buildings=options["buildings"],
                 progress=self._progress,
+                cases=options["cases"],
+                until=options["until"],
             )
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from None
@@ -139,6 +153,16 @@ class Command(BaseCommand):
         for row in rows:
             cells = [pad(cell, width) for cell, width in zip(row, widths, strict=False)]
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
+
+
+def iso_date(text: str) -> date:
+    """Return the date written as YYYY-MM-DD, or refuse the argument."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s” is not a date like 2026-06-21.") % {"value": text}
+        ) from None
 
 
 def display_width(text: str) -> int:
