@@ -148,6 +148,8 @@ MAP_TILES_ATTRIBUTION = env_str("GRIDGOV_MAP_ATTRIBUTION", "")
 
 # Administrative code of the district (GB/T 2260), the first six digits of every grid code.
 DISTRICT_CODE = env_str("GRIDGOV_DISTRICT_CODE", "430204")
+# Prefix of tracking numbers (工单号): SF20260621-0001.
+GRIDGOV_TRACKING_PREFIX = env_str("GRIDGOV_TRACKING_PREFIX", "SF")
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

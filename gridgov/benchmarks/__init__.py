@@ -12,6 +12,7 @@ Benchmark = Callable[..., dict[str, Any]]
 REGISTRY: dict[str, str] = {
     "lookup": "gridgov.benchmarks.lookup:run",
     "demo": "gridgov.benchmarks.demo:run",
+    "transitions": "gridgov.benchmarks.transitions:run",
 }
 
 

@@ -173,6 +173,11 @@ def can_view_grid(user: User, grid: Grid) -> bool:
     return _covers(user, grid)
 
 
+def covers_in_role(user: User, grid: Grid | None, role: str) -> bool:
+    """Tell whether one of the user's posts of the role covers the grid (cases ask this per move)."""
+    return _covers(user, grid, (role,))
+
+
 # --- residents and personal data -------------------------------------------------------------------
 
 

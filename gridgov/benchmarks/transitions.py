@@ -1,0 +1,173 @@
+"""`gridgov bench transitions`: moves per second through `cases.actions`, one process, the configured database.
+
+A throwaway database of the configured engine is created (as Django's test runner does: a file
+next to nothing else for SQLite, `test_<name>` on PostgreSQL), migrated, given the small test
+district, and destroyed afterwards. N reports are filed first (timed on their own); then every case
+goes through the closed loop accept → dispatch → sign → report done → verify (five moves each), each
+move its own transaction with its transition and outbox rows, as a web request would make it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+GOAL_MOVES_PER_S = 1_000
+CASES = 2_000
+QUICK_CASES = 200
+WARM_UP = 20
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+LOOP = ("accept", "dispatch", "sign", "report_done", "verify_pass")
+
+
+def run(quick: bool, seed: int, log: Callable[[str], Any]) -> dict[str, Any]:
+    """Push N cases through the closed loop and return moves per second and the queries per move."""
+    count = QUICK_CASES if quick else CASES
+    quiet = override_settings(
+        DEBUG=False,  # no query log: it would cost more than some moves
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    with tempfile.TemporaryDirectory(prefix="gridgov-bench-transitions-") as tmp:
+        media = override_settings(MEDIA_ROOT=str(Path(tmp) / "media"))
+        with _throwaway_database(Path(tmp), log) as engine, quiet, media:
+            figures = _measure(count, seed, log)
+    return {"engine": engine, "quick": quick, "seed": seed, "goal_moves_per_s": GOAL_MOVES_PER_S, **figures}
+
+
+@contextmanager
+def _throwaway_database(tmp: Path, log: Callable[[str], Any]) -> Iterator[str]:
+    """Create, migrate and finally destroy a database of the configured engine; yield the engine name."""
+    settings_dict = connection.settings_dict
+    original_name = settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        # A file, not the test runner's in-memory default: the WAL file database is what we ship.
+        settings_dict.setdefault("TEST", {})["NAME"] = str(tmp / "bench.sqlite3")
+    log(f"creating a throwaway {connection.vendor} database and migrating it …")
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield connection.vendor
+    finally:
+        connection.creation.destroy_test_db(original_name, verbosity=0)
+
+
+def _measure(count: int, seed: int, log: Callable[[str], Any]) -> dict[str, Any]:
+    """Report `count` cases, then time the five moves of each; return the figures."""
+    from gridgov.testing import make_mini_district
+
+    mini = make_mini_district()
+    started = time.perf_counter()
+    log(f"filing {count:,} reports …")
+    cases = _report(count, seed)
+    report_seconds = time.perf_counter() - started
+    steps = _loop(mini)
+    # The first cases warm the caches (time limits, calendar, posts) and show the queries per move.
+    warm, timed = cases[:WARM_UP], cases[WARM_UP:]
+    with CaptureQueriesContext(connection) as queries:
+        _run(warm, steps)  # (untimed)
+    # Statements, not transaction control: SQLite logs BEGIN and COMMIT, PostgreSQL does not.
+    statements = [q for q in queries.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+    per_move = len(statements) / (len(warm) * len(steps))
+    figures: dict[str, Any] = {
+        "queries_per_move": round(per_move, 2),
+        "reports_per_s": round(count / report_seconds),
+    }
+    if connection.vendor == "postgresql":
+        # Each move is a durable commit: the server waits for the disk to flush its log. Half the
+        # cases run so (the figure that counts); half with the wait off, which shows what the
+        # application itself costs when the disk flushes fast (a battery-backed or NVMe disk).
+        timed, unflushed = timed[: len(timed) // 2], timed[len(timed) // 2 :]
+        figures |= _pg_commit_figures(unflushed, steps, log)
+    log(f"moving {len(timed):,} cases through {' → '.join(LOOP)} …")
+    seconds, cpu_seconds = _run(timed, steps)
+    moves = len(timed) * len(steps)
+    log(f"{moves:,} moves in {seconds:.2f} s: {moves / seconds:,.0f} moves/s, {per_move:.1f} queries/move")
+    return {
+        "cases": len(timed),
+        "moves": moves,
+        "seconds": round(seconds, 3),
+        "moves_per_s": round(moves / seconds),
+        # On a busy machine the clock also counts other processes' turns; this process's CPU time
+        # does not (for SQLite it includes the database's work, for PostgreSQL not the server's).
+        "cpu_seconds": round(cpu_seconds, 3),
+        "moves_per_cpu_s": round(moves / cpu_seconds),
+        **figures,
+    }
+
+
+def _report(count: int, seed: int) -> list[Any]:
+    """File `count` reports of a neighbour dispute at points spread over the four grids."""
+    from gridgov.cases import actions
+    from gridgov.cases.models import Category, Channel
+
+    category = Category.objects.get(code="S01001", kind=Category.Kind.MATTER)  # 邻里纠纷: no auto-dispatch
+    # The same points for the same seed, all inside the 0.02° square of the test district.
+    points = [
+        (113.1005 + (i * 37 + seed) % 190 * 1e-4, 27.8605 + (i * 53 + seed) % 189 * 1e-4)
+        for i in range(count)
+    ]
+    return [
+        actions.report_case(
+            Channel.SNAP,
+            "楼下邻居因停车位争吵",
+            lon=lon,
+            lat=lat,
+            category=category,
+            reporter_phone="13807312345",
+        )
+        for lon, lat in points
+    ]
+
+
+def _loop(mini: Any) -> list[Callable[[Any], Any]]:
+    """Return the five moves of the closed loop, each by the persona who makes it."""
+    from gridgov.cases import actions
+
+    return [
+        lambda case: actions.accept(case, mini.dispatcher),
+        lambda case: actions.dispatch(case, mini.dispatcher, lead=mini.department),
+        lambda case: actions.sign(case, mini.handler),
+        lambda case: actions.report_done(case, mini.handler, outcome_quantity=1),
+        lambda case: actions.verify_pass(case, mini.dispatcher),
+    ]
+
+
+def _run(cases: list[Any], steps: list[Callable[[Any], Any]]) -> tuple[float, float]:
+    """Make every move on every case; return the seconds it took, on the clock and on this process's CPU."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for case in cases:
+        for step in steps:
+            step(case)
+    return time.perf_counter() - started, time.process_time() - cpu_started
+
+
+def _pg_commit_figures(
+    cases: list[Any], steps: list[Callable[[Any], Any]], log: Callable[[str], Any]
+) -> dict[str, Any]:
+    """Return the time of one durable commit here and the moves per second without waiting for it."""
+    probes = 50
+    with connection.cursor() as cursor:
+        # Outside a transaction every statement commits; the throwaway database takes a probe table.
+        cursor.execute("CREATE TABLE bench_commit_probe (x integer)")
+        started = time.perf_counter()
+        for _ in range(probes):
+            cursor.execute("INSERT INTO bench_commit_probe VALUES (1)")
+        commit_ms = (time.perf_counter() - started) / probes * 1000
+        cursor.execute("DROP TABLE bench_commit_probe")
+        cursor.execute("SET synchronous_commit TO off")
+    log(
+        f"a durable commit takes {commit_ms:.1f} ms here; timing {len(cases):,} cases without waiting for it …"
+    )
+    try:
+        seconds, _cpu_seconds = _run(cases, steps)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO DEFAULT")
+    moves = len(cases) * len(steps)
+    return {"commit_flush_ms": round(commit_ms, 2), "moves_per_s_without_flush_wait": round(moves / seconds)}
