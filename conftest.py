@@ -42,16 +42,27 @@ def mini(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
+def chromium(django_db_setup: None) -> Iterator[Any]:
     """Launch headless Chromium once per session (skip, or fail on CI, when it is not installed)."""
     if not Path(CHROMIUM).exists():
         message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("GRIDGOV_REQUIRE_BROWSER") == "1":
             pytest.fail(message + "; GRIDGOV_REQUIRE_BROWSER=1 requires the browser tests to run")
         pytest.skip(message)
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    serialized = {
+        alias: connections[alias]._test_serialized_contents  # type: ignore[attr-defined]
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        # Playwright's event loop now counts as running in this thread, so Django keeps connections
+        # per context from here on and opens new connection objects; they need the copy of the
+        # migrations' data that `serialized_rollback` restores, or it would restore nothing.
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()

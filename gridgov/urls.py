@@ -7,11 +7,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from gridgov.cases.urls import track_patterns
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The language switcher must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("territory/", include("gridgov.territory.urls")),
     path("people/", include("gridgov.people.urls")),
+    path("cases/", include("gridgov.cases.urls")),
+    # The reporter's public progress page (its views are marked `login_not_required`).
+    path("track/", include((track_patterns, "track"))),
     path("", include("gridgov.web.urls")),
 ]

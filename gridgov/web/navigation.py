@@ -34,7 +34,7 @@ SECTIONS: dict[str, tuple[str | Promise, Callable[[User], str | None]]] = {
     # Translators: navigation entry, 网格团队 (the "1+3" team of the grid)
     policy.NAV_GRID_TEAM: (_("Grid team"), _team_url),
     # Translators: navigation entry of a dispatcher, 受理调度
-    policy.NAV_DISPATCH: (_("Dispatch"), lambda user: ""),
+    policy.NAV_DISPATCH: (_("Dispatch"), lambda user: reverse("cases:console")),
     # Translators: navigation entry of a department handler, 本部门
     policy.NAV_DEPARTMENT: (_("My department"), lambda user: reverse("home")),
     # Translators: navigation entry of a leader, 辖区概览

@@ -112,7 +112,7 @@ def _in_thread(target, *args) -> threading.Thread:  # type: ignore[no-untyped-de
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_claimed_row_is_invisible_to_a_second_worker() -> None:
     for n in range(10):
         enqueue("log", str(n), "notice", {"title": "x"})
@@ -149,7 +149,7 @@ def _claim_in_transaction(batch: int) -> list[int]:
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_never_deliver_the_same_message() -> None:
     for n in range(40):
         enqueue("slow", str(n), "notice", {"title": "x"})

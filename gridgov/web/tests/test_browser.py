@@ -13,7 +13,9 @@ import pytest
 from gridgov.lib.coords import from_wgs84
 from gridgov.people.models import Role
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Serialized rollback: the flush after a transactional test would otherwise drop the data the
+# migrations load (categories, time limits, calendar) for the tests that follow in this process.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}

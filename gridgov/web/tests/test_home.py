@@ -108,7 +108,7 @@ def test_the_grid_home_runs_the_same_queries_for_one_grid_or_many(
     assert "<h1>My grids</h1>" in html
 
 
-def test_a_dispatcher_sees_the_area_overview_and_an_honest_empty_case_desk(
+def test_a_dispatcher_sees_the_area_overview_and_the_way_to_the_case_desk(
     client: Client, mini: MiniDistrict, django_assert_max_num_queries
 ) -> None:
     grow(mini, extra_grids=3)
@@ -117,8 +117,8 @@ def test_a_dispatcher_sees_the_area_overview_and_an_honest_empty_case_desk(
         html = home(client)
 
     assert 'data-home="dispatch"' in html
-    assert 'data-testid="case-desk-empty"' in html
-    assert "The case desk opens when the case module goes live." in html
+    assert 'data-testid="case-desk"' in html
+    assert 'href="/cases/console/"' in html
     assert "<dt>Streets</dt><dd>2</dd>" in html
     assert "<dt>Communities</dt><dd>3</dd>" in html
     assert "<dt>Grids</dt><dd>7</dd>" in html

@@ -131,10 +131,10 @@ def test_navigation_links_a_grid_worker_to_their_team_page(client: Client, mini:
     assert 'href="/" data-nav="my_grid" aria-current="page"' in response.text
 
 
-def test_sections_still_to_come_are_announced_without_a_link(client: Client, mini: MiniDistrict) -> None:
+def test_the_dispatch_section_leads_to_the_console(client: Client, mini: MiniDistrict) -> None:
     response = signed_in(client, mini.dispatcher).get("/")
 
-    assert '<span class="soon" data-nav="dispatch"' in response.text
+    assert '<a href="/cases/console/" data-nav="dispatch"' in response.text
 
 
 @pytest.mark.django_db
