@@ -251,6 +251,9 @@ def can_view_departments(user: User) -> bool:
 NAV_MY_GRID = "my_grid"
 NAV_GRID_TEAM = "grid_team"
 NAV_DISPATCH = "dispatch"
+NAV_GRID_CASES = "grid_cases"
+NAV_INBOX = "inbox"
+NAV_OVERDUE = "overdue"
 NAV_DEPARTMENT = "department"
 NAV_OVERVIEW = "overview"
 NAV_TERRITORY = "territory"
@@ -261,10 +264,13 @@ NAV_STAFF = "staff"
 NAV_ADMIN = "admin"
 NAV_ORDER = (
     NAV_MY_GRID,
+    NAV_GRID_CASES,
+    NAV_INBOX,
     NAV_GRID_TEAM,
     NAV_DISPATCH,
     NAV_DEPARTMENT,
     NAV_OVERVIEW,
+    NAV_OVERDUE,
     NAV_TERRITORY,
     NAV_MAP,
     NAV_FUND,
@@ -273,10 +279,10 @@ NAV_ORDER = (
     NAV_ADMIN,
 )
 _NAV_BY_ROLE: dict[str, frozenset[str]] = {
-    **{role: frozenset({NAV_MY_GRID, NAV_GRID_TEAM}) for role in GRID_ROLES},
-    Role.DISPATCHER: frozenset({NAV_DISPATCH, NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS}),
-    Role.DEPARTMENT_HANDLER: frozenset({NAV_DEPARTMENT, NAV_DEPARTMENTS}),
-    Role.LEADER: frozenset({NAV_OVERVIEW, NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS, NAV_STAFF}),
+    **{role: frozenset({NAV_MY_GRID, NAV_GRID_CASES, NAV_INBOX, NAV_GRID_TEAM}) for role in GRID_ROLES},
+    Role.DISPATCHER: frozenset({NAV_DISPATCH, NAV_OVERDUE, NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS}),
+    Role.DEPARTMENT_HANDLER: frozenset({NAV_INBOX, NAV_DEPARTMENT, NAV_DEPARTMENTS}),
+    Role.LEADER: frozenset({NAV_OVERVIEW, NAV_OVERDUE, NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS, NAV_STAFF}),
     Role.FUND_OFFICER: frozenset({NAV_FUND, NAV_TERRITORY}),
     Role.ADMIN: frozenset({NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS, NAV_STAFF, NAV_ADMIN}),
 }

@@ -33,8 +33,11 @@ SECTIONS: dict[str, tuple[str | Promise, Callable[[User], str | None]]] = {
     policy.NAV_MY_GRID: (_("My grid"), lambda user: reverse("home")),
     # Translators: navigation entry, 网格团队 (the "1+3" team of the grid)
     policy.NAV_GRID_TEAM: (_("Grid team"), _team_url),
+    policy.NAV_GRID_CASES: (_("Cases of my grid"), lambda user: reverse("cases:grid")),
+    policy.NAV_INBOX: (_("Task inbox"), lambda user: reverse("cases:inbox")),
     # Translators: navigation entry of a dispatcher, 受理调度
     policy.NAV_DISPATCH: (_("Dispatch"), lambda user: reverse("cases:console")),
+    policy.NAV_OVERDUE: (_("Overdue board"), lambda user: reverse("cases:overdue")),
     # Translators: navigation entry of a department handler, 本部门
     policy.NAV_DEPARTMENT: (_("My department"), lambda user: reverse("home")),
     # Translators: navigation entry of a leader, 辖区概览

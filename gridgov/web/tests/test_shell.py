@@ -107,11 +107,11 @@ def test_the_header_shows_the_user_their_post_and_a_logout_form(client: Client, 
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("worker_a", ["my_grid", "grid_team"]),
-        ("police_a", ["my_grid", "grid_team"]),
-        ("dispatcher", ["dispatch", "territory", "map", "departments"]),
-        ("handler", ["department", "departments"]),
-        ("leader", ["overview", "territory", "map", "departments", "staff"]),
+        ("worker_a", ["my_grid", "grid_cases", "inbox", "grid_team"]),
+        ("police_a", ["my_grid", "grid_cases", "inbox", "grid_team"]),
+        ("dispatcher", ["dispatch", "overdue", "territory", "map", "departments"]),
+        ("handler", ["inbox", "department", "departments"]),
+        ("leader", ["overview", "overdue", "territory", "map", "departments", "staff"]),
         ("admin", ["territory", "map", "departments", "staff", "admin"]),
     ],
 )
