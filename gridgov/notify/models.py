@@ -17,17 +17,26 @@ class OutboxMessage(models.Model):
         WECOM = "wecom", _("grid group robot")
         EMAIL = "email", _("e-mail")
 
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    recipient = models.CharField(max_length=200, help_text=_("user id, phone, open id or webhook"))
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=30)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField()
-    available_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(
+        _("recipient"), max_length=200, help_text=_("user id, phone, open id or webhook")
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    kind = models.CharField(_("kind"), max_length=30)
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("created"))
+    available_at = models.DateTimeField(_("next attempt at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("outgoing message")
@@ -47,12 +56,21 @@ class OutboxMessage(models.Model):
 class InboxMessage(models.Model):
     """A notice shown to a staff member inside gridgov."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox")
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox", verbose_name=_("recipient")
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    created_at = models.DateTimeField(_("created"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbox message")

@@ -121,29 +121,68 @@ class User(AbstractUser):
 class Post(models.Model):
     """A role held over one scope: a grid, community, street, the district or a department."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="posts",
+        verbose_name=_("staff member"),
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, null=True, blank=True, related_name="posts")
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="posts"
+    grid = models.ForeignKey(
+        Grid, on_delete=models.CASCADE, null=True, blank=True, related_name="posts", verbose_name=_("grid")
     )
-    street = models.ForeignKey(Street, on_delete=models.CASCADE, null=True, blank=True, related_name="posts")
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("community"),
+    )
+    street = models.ForeignKey(
+        Street,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("street"),
+    )
     district = models.ForeignKey(
-        District, on_delete=models.CASCADE, null=True, blank=True, related_name="posts"
+        District,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("district"),
     )
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="posts"
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("department"),
     )
     active = models.BooleanField(_("active"), default=True)
     # Who held which post when: assessment and case history ask "who was the grid worker in March".
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
     )
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
     )
 
     class Meta:
@@ -219,8 +258,10 @@ class Resident(models.Model):
         MALE = "M", _("male")
         FEMALE = "F", _("female")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents")
-    name = models.CharField(_("name"), max_length=50)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
+    )
+    name = models.CharField(_("full name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_number_encrypted = models.CharField(max_length=120)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class District(models.Model):
@@ -28,7 +29,9 @@ class Street(models.Model):
         OFFICE = "office", _("sub-district office (办事处)")
         TOWN = "town", _("town (镇)")
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("district")
+    )
     code = models.CharField(_("code"), max_length=9, unique=True, help_text=_("district code + 3 digits"))
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STREET)
@@ -49,7 +52,9 @@ class Community(models.Model):
         COMMUNITY = "community", _("community (社区)")
         VILLAGE = "village", _("village (村)")
 
-    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities")
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
+    )
     code = models.CharField(_("code"), max_length=12, unique=True, help_text=_("street code + 3 digits"))
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COMMUNITY)
@@ -66,7 +71,9 @@ class Community(models.Model):
 class Grid(models.Model):
     """A grid (网格): the stable identity; its shape lives in `GridBoundary`, one per generation."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="grids")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
+    )
     code = models.CharField(
         _("code"), max_length=15, unique=True, help_text=_("community code + 3-digit grid sequence")
     )
@@ -107,8 +114,12 @@ class Generation(models.Model):
 class GridBoundary(models.Model):
     """The polygon of a grid in one generation, as GeoJSON in WGS-84 (lon, lat)."""
 
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="boundaries")
-    generation = models.ForeignKey(Generation, on_delete=models.PROTECT, related_name="boundaries")
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="boundaries", verbose_name=_("grid")
+    )
+    generation = models.ForeignKey(
+        Generation, on_delete=models.PROTECT, related_name="boundaries", verbose_name=_("boundary generation")
+    )
     geometry = models.JSONField(_("geometry"))
     area_m2 = models.FloatField(_("area (m²)"), default=0)
 
@@ -127,8 +138,17 @@ class Building(models.Model):
     """A building (楼栋) with its address and a WGS-84 point; its grid is located from the point."""
 
     code = models.CharField(_("code"), max_length=30, unique=True)
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="buildings")
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="buildings", null=True, blank=True)
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("community")
+    )
+    grid = models.ForeignKey(
+        Grid,
+        on_delete=models.PROTECT,
+        related_name="buildings",
+        null=True,
+        blank=True,
+        verbose_name=_("grid"),
+    )
     name = models.CharField(_("name"), max_length=100, help_text=_("e.g. 起重生活区2栋"))
     address = models.CharField(_("address"), max_length=200)
     address_key = models.CharField(_("normalised address"), max_length=200, db_index=True)
@@ -148,8 +168,10 @@ class Building(models.Model):
 class Household(models.Model):
     """A household (户) living at one unit and room of a building."""
 
-    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="households")
-    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    building = models.ForeignKey(
+        Building, on_delete=models.CASCADE, related_name="households", verbose_name=_("building")
+    )
+    unit = models.CharField(pgettext_lazy("household", "unit"), max_length=10, blank=True)
     room = models.CharField(_("room"), max_length=10)
 
     class Meta:

@@ -75,29 +75,56 @@ class Case(models.Model):
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     # The grid of the boundary generation in force when the case was located; never recomputed.
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("grid")
+    )
     generation = models.ForeignKey(
-        Generation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Generation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("boundary generation"),
     )
     level = models.CharField(_("owning level"), max_length=12, choices=Level.choices, default=Level.GRID)
 
     reporter_name = models.CharField(_("reporter"), max_length=50, blank=True)
     reporter_phone_encrypted = models.CharField(max_length=120, blank=True)
     reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    reporter_phone_last4 = models.CharField(max_length=4, blank=True)
+    reporter_phone_last4 = models.CharField(_("reporter phone (last 4 digits)"), max_length=4, blank=True)
     reporter_contact = models.CharField(_("reply address"), max_length=120, blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by"),
     )
 
     lead_department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="led_cases"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_cases",
+        verbose_name=_("lead department"),
     )
     lead_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="led_cases"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_cases",
+        verbose_name=_("lead handler"),
     )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
     )
 
     created_at = models.DateTimeField(_("reported at"), db_index=True)
@@ -108,12 +135,12 @@ class Case(models.Model):
     stage = models.CharField(
         _("stage"), max_length=10, choices=Stage.choices, default=Stage.ACCEPT, blank=True
     )
-    stage_started_at = models.DateTimeField(null=True, blank=True)
+    stage_started_at = models.DateTimeField(_("stage started at"), null=True, blank=True)
     due_at = models.DateTimeField(_("stage due"), null=True, blank=True)
     case_due_at = models.DateTimeField(_("case due"), null=True, blank=True)
     held_since = models.DateTimeField(_("on hold since"), null=True, blank=True)
     # Set when the deadline sweep urged the case for turning red, so it is urged once.
-    overdue_urged_at = models.DateTimeField(null=True, blank=True)
+    overdue_urged_at = models.DateTimeField(_("urged as overdue at"), null=True, blank=True)
 
     rating = models.CharField(_("rating"), max_length=15, choices=Rating.choices, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
@@ -140,21 +167,28 @@ class Case(models.Model):
 class Transition(models.Model):
     """One immutable row per move: who, in which role, from, to, when, note, deadline then in force."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
-    seq = models.PositiveIntegerField()
-    move = models.CharField(_("move"), max_length=30)
-    from_status = models.CharField(max_length=15, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=15, choices=Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("case")
     )
-    actor_role = models.CharField(max_length=30, blank=True)
-    at = models.DateTimeField(db_index=True)
-    note = models.TextField(blank=True)
+    seq = models.PositiveIntegerField(_("sequence number"))
+    move = models.CharField(_("move"), max_length=30)
+    from_status = models.CharField(_("from status"), max_length=15, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=15, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("operator"),
+    )
+    actor_role = models.CharField(_("operator role"), max_length=30, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    note = models.TextField(_("note"), blank=True)
     # Public notes reach the reporter and show on the tracking page (no staff names there).
-    public = models.BooleanField(default=False)
-    due_at = models.DateTimeField(null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    public = models.BooleanField(_("public"), default=False)
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("transition")
@@ -177,19 +211,29 @@ class Task(models.Model):
         RETURNED = "returned", _("returned")
         CANCELLED = "cancelled", _("cancelled")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("case"))
     lead = models.BooleanField(_("lead"), default=False)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("department"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("staff member"),
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField()
-    signed_at = models.DateTimeField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("created"))
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         verbose_name = _("task")
@@ -215,19 +259,26 @@ class Attachment(models.Model):
         AFTER = "after", _("after handling")
         VERIFY = "verify", _("verification photo")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
-    transition = models.ForeignKey(
-        Transition, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    file = models.FileField(upload_to="cases/%Y/%m/")
-    content_type = models.CharField(max_length=50)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    uploaded_at = models.DateTimeField()
-    public = models.BooleanField(default=True)
+    transition = models.ForeignKey(
+        Transition,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("transition"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="cases/%Y/%m/")
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    public = models.BooleanField(_("public"), default=True)
 
     class Meta:
         verbose_name = _("attachment")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Domain(models.TextChoices):
@@ -82,12 +83,17 @@ class TimeLimit(models.Model):
         WHOLE = "whole", _("whole case")
 
     category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, null=True, blank=True, related_name="time_limits"
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="time_limits",
+        verbose_name=_("category"),
     )
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
     amount = models.PositiveIntegerField(_("amount"))
-    unit = models.CharField(_("unit"), max_length=15, choices=TimeUnit.choices)
+    unit = models.CharField(pgettext_lazy("time limit", "unit"), max_length=15, choices=TimeUnit.choices)
 
     class Meta:
         verbose_name = _("time limit")

@@ -17,14 +17,28 @@ class RoutingRule(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, null=True, blank=True, related_name="rules"
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+        verbose_name=_("category"),
     )
     class_code = models.CharField(_("class code"), max_length=4, blank=True)
-    street = models.ForeignKey(Street, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    street = models.ForeignKey(
+        Street, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("street")
     )
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("grid")
+    )
     keywords = models.CharField(
         _("keywords"), max_length=200, blank=True, help_text=_("comma-separated; any one must appear")
     )
