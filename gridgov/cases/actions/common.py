@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from gridgov.cases import clock, evidence, workflow
 from gridgov.cases.actions.base import MoveRefused
 from gridgov.cases.models import Case, Transition
-from gridgov.cases.permissions import department_handlers, refusal
+from gridgov.cases.permissions import HOLDER, department_handlers, holders_query, refusal
 from gridgov.notify import outbox
 from gridgov.notify.models import OutboxMessage
 from gridgov.people.models import User
@@ -175,18 +175,25 @@ def tell_reporter(case: Case, kind: str, at: datetime, text: str = "", **params:
         with translation.override(settings.LANGUAGE_CODE):
             text = str(REPORTER_NOTICES[kind]) % {"no": case.tracking_no, **params}
     payload = {"tracking_no": case.tracking_no, "status": case.status, "text": text}
-    outbox.enqueue(address[0], address[1], kind, payload, case=case, at=at)
+    outbox.enqueue_many(address[0], [address[1]], kind, payload, case=case, at=at)
 
 
 def tell_users(user_ids: Iterable[int | None], case: Case, title: str, body: str = "") -> None:
-    """Queue an in-app notice about the case to each user (by id, once each)."""
-    seen: set[int] = set()
-    for user_id in user_ids:
-        if user_id is not None and user_id not in seen:
-            seen.add(user_id)
-            outbox.enqueue(
-                outbox.INBOX, str(user_id), outbox.NOTICE, {"title": title, "body": body}, case=case
-            )
+    """Queue an in-app notice about the case to each user (by id, once each), in one statement."""
+    recipients = [str(user_id) for user_id in dict.fromkeys(user_ids) if user_id is not None]
+    outbox.enqueue_many(outbox.INBOX, recipients, outbox.NOTICE, {"title": title, "body": body}, case=case)
+
+
+def tell_holders(
+    scope: str, scope_id: int, roles: tuple[str, ...], case: Case, title: str, body: str = ""
+) -> None:
+    """Queue an in-app notice about the case to the active holders of the roles on the scope (grid or department).
+
+    One statement finds them and queues the notices (see `permissions.holders_query`).
+    """
+    source, params = holders_query(scope, scope_id, roles)
+    payload = {"title": title, "body": body}
+    outbox.enqueue_selected(outbox.INBOX, source, params, HOLDER, outbox.NOTICE, payload, case=case)
 
 
 def lead_people(case: Case) -> list[int]:

@@ -17,11 +17,10 @@ from gridgov.cases.models import Attachment, Case, Status, Task, Transition
 from gridgov.cases.permissions import (
     OPEN_TASK_STATES,
     area_staff,
-    department_handlers,
-    grid_team,
     is_task_target,
 )
 from gridgov.cases.routing import Decision
+from gridgov.lib import rows
 from gridgov.people import policy
 from gridgov.people.models import Department, Post, Role, User
 
@@ -131,28 +130,36 @@ def dispatch_to(
     # No earlier task is open here: every way back to "registered" (return, escalate, reopen after
     # closing) cancelled them. Only an urgent matter's alerts to the grid team may still be open,
     # and they stay: the team's first response goes on beside the dispatched work.
-    Task.objects.bulk_create([_task(case, lead, True, at), *(_task(case, t, False, at) for t in assists)])
-    common.tell_users(_people(lead), case, common.case_title(case, _("dispatched to you to lead")), note)
+    rows.insert(
+        Task, _TASK_FIELDS, [_task(case, lead, True, at), *(_task(case, t, False, at) for t in assists)]
+    )
+    _tell_target(lead, case, common.case_title(case, _("dispatched to you to lead")), note)
     for target in assists:
-        common.tell_users(
-            _people(target), case, common.case_title(case, _("dispatched to you to assist")), note
-        )
+        _tell_target(target, case, common.case_title(case, _("dispatched to you to assist")), note)
     return transition
 
 
-def _task(case: Case, target: Target, lead: bool, at: datetime) -> Task:
+def _tell_target(target: Target, case: Case, title: str, note: str) -> None:
+    """Queue the notice of a dispatch to the person, or to each handler of the department."""
     if isinstance(target, Department):
-        return Task(case=case, department=target, lead=lead, created_at=at)
-    return Task(case=case, user=target, lead=lead, created_at=at)
+        common.tell_holders("department", target.pk, (Role.DEPARTMENT_HANDLER,), case, title, note)
+    else:
+        common.tell_users([target.pk], case, title, note)
 
 
-def _people(target: Target) -> list[int]:
-    return department_handlers(target.pk) if isinstance(target, Department) else [target.pk]
+_TASK_FIELDS = ("case", "lead", "department", "user", "state", "created_at", "signed_at", "done_at", "note")
+
+
+def _task(case: Case, target: Target, lead: bool, at: datetime) -> list[Any]:
+    """Return the values of a new pending task (in `_TASK_FIELDS` order) for the target."""
+    department = target if isinstance(target, Department) else None
+    user = target if isinstance(target, User) else None
+    return [case.pk, lead, department, user, Task.State.PENDING, at, None, None, ""]
 
 
 def cancel_open_tasks(case: Case) -> None:
     """Cancel the case's tasks nobody finished (the case was escalated, re-dispatched, closed or voided)."""
-    Task.objects.filter(case=case, state__in=OPEN_TASK_STATES).update(state=Task.State.CANCELLED)
+    rows.update(Task, {"state": Task.State.CANCELLED}, {"case": case.pk, "state": OPEN_TASK_STATES})
 
 
 # --- the lead's moves ------------------------------------------------------------------------------
@@ -168,8 +175,10 @@ def sign(case: Case, user: User, *, note: str = "", at: datetime | None = None) 
     transition = apply_move(
         case, Move.SIGN, actor=user, role=role, note=note, public=True, changes=changes, at=at
     )
-    Task.objects.filter(case=case, lead=True, state=Task.State.PENDING).update(
-        state=Task.State.SIGNED, signed_at=at
+    rows.update(
+        Task,
+        {"state": Task.State.SIGNED, "signed_at": at},
+        {"case": case.pk, "lead": True, "state": Task.State.PENDING},
     )
     return transition
 
@@ -221,13 +230,16 @@ def report_done(
     transition = apply_move(
         case, Move.REPORT_DONE, actor=user, role=role, note=note, public=True, changes=changes, at=at
     )
-    Task.objects.filter(case=case, lead=True, state__in=OPEN_TASK_STATES).update(
-        state=Task.State.DONE, done_at=at, signed_at=Coalesce("signed_at", at)
+    rows.update(
+        Task,
+        {"state": Task.State.DONE, "done_at": at, "signed_at": rows.IfNull(at)},
+        {"case": case.pk, "lead": True, "state": OPEN_TASK_STATES},
     )
     evidence.store_photos(case, before_photos, Attachment.Kind.BEFORE, at, transition)
     evidence.store_photos(case, after_photos, Attachment.Kind.AFTER, at, transition)
-    verifiers = grid_team(case.grid, (Role.GRID_WORKER,))
-    common.tell_users(verifiers, case, common.case_title(case, _("handled: please verify")), note)
+    if case.grid_id is not None:  # outside every grid there is no grid worker to verify
+        title = common.case_title(case, _("handled: please verify"))
+        common.tell_holders("grid", case.grid_id, (Role.GRID_WORKER,), case, title, note)
     return transition
 
 
