@@ -89,6 +89,7 @@ def reject(case: Case, user: User, reason: str, *, at: datetime | None = None) -
     transition = apply_move(
         case, Move.REJECT, actor=user, role=role, note=reason, public=True, changes=changes, at=at
     )
+    cancel_open_tasks(case)  # an urgent report's alerts to the grid team end with it
     common.tell_reporter(case, "rejected", at, reason=reason)
     return transition
 
@@ -105,6 +106,7 @@ def merge(case: Case, user: User, into: Case, *, note: str = "", at: datetime | 
     transition = apply_move(
         case, Move.MERGE, actor=user, role=role, note=note, public=True, data=data, changes=changes, at=at
     )
+    cancel_open_tasks(case)  # the case it joins carries the work
     common.tell_reporter(case, "merged", at, into=into.tracking_no)
     common.tell_reporter(into, "merged_in", at, other=case.tracking_no)
     return transition

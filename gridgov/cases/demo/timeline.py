@@ -312,6 +312,7 @@ class Timeline:
 
     def reject(self, actor: Actor, at: datetime, reason: str) -> None:
         self.move(Move.REJECT, actor, at, note=reason, public=True, changes=lambda t: self._stage(t, at))
+        self._cancel_open_tasks()  # an urgent report's alerts to the grid team
 
     def merge(self, actor: Actor, at: datetime, into_id: int, into_no: str) -> None:
         data = {"into": into_id, "into_tracking_no": into_no}
@@ -319,6 +320,7 @@ class Timeline:
             Move.MERGE, actor, at, public=True, data=data,
             changes=lambda t: {"merged_into_id": into_id, **self._stage(t, at)},
         )  # fmt: skip
+        self._cancel_open_tasks()
 
     def take_in_grid(self, actor: Actor, at: datetime) -> None:
         def changes(target: str) -> dict[str, Any]:

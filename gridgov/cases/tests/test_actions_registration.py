@@ -262,3 +262,22 @@ def test_escalation_climbs_to_the_district_and_no_further(mini: MiniDistrict) ->
     with pytest.raises(MoveRefused, match="district"):
         actions.escalate(case, mini.dispatcher, "再上报")
     assert Transition.objects.filter(case=case, move="escalate").count() == 3
+
+
+def test_rejecting_an_emergency_report_ends_the_grid_teams_alerts(mini: MiniDistrict) -> None:
+    case = f.report(code=f.LOST_PERSON)
+    assert Task.objects.filter(case=case, state=Task.State.PENDING).exists()
+
+    actions.reject(case, mini.dispatcher, "重复来电，已由110处理")
+
+    assert set(Task.objects.filter(case=case).values_list("state", flat=True)) == {Task.State.CANCELLED}
+
+
+def test_merging_an_emergency_report_leaves_the_alerts_to_the_case_it_joins(mini: MiniDistrict) -> None:
+    first = f.report(code=f.LOST_PERSON)
+    second = f.report(code=f.LOST_PERSON)
+
+    actions.merge(second, mini.dispatcher, first)
+
+    assert set(Task.objects.filter(case=second).values_list("state", flat=True)) == {Task.State.CANCELLED}
+    assert Task.objects.filter(case=first, state=Task.State.PENDING).exists()
