@@ -244,6 +244,6 @@ class RoutingRuleAdmin(PolicyModelAdmin):
         save_rule(obj)
 
 
-# --- calendar (helper H: calendar days and working periods below this line) ------------------------
+# --- calendar: calendar days and working periods ----------------------------------------------------
 
 from gridgov.cases import admin_calendar  # noqa: E402, F401  (registers calendar days and working periods)
