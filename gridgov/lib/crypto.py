@@ -42,6 +42,12 @@ class FieldCipher:
         blob = base64.urlsafe_b64decode(body.encode("ascii"))
         return self._aead.decrypt(blob[:12], blob[12:], None).decode("utf-8")
 
+    def seal(self, value: str) -> tuple[str, str]:
+        """Return the value encrypted and its lookup hash; an empty value stays empty in both."""
+        if not value:
+            return "", ""
+        return self.encrypt(value), self.lookup_hash(value)
+
     def lookup_hash(self, value: str) -> str:
         """Return the keyed hash used to find a row by its exact (normalised) value."""
         return hmac.new(self._hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -361,11 +361,9 @@ def _apply(resident: Resident, fields: ResidentFields) -> None:
         assert fields.gender is not None
         resident.gender = fields.gender
         resident.birth_date = fields.birth_date
-        resident.id_number_encrypted = cipher.encrypt(fields.id_number)
-        resident.id_number_hash = cipher.lookup_hash(fields.id_number)
+        resident.id_number_encrypted, resident.id_number_hash = cipher.seal(fields.id_number)
     if fields.phone is not None:
-        resident.phone_encrypted = cipher.encrypt(fields.phone) if fields.phone else ""
-        resident.phone_hash = cipher.lookup_hash(fields.phone) if fields.phone else ""
+        resident.phone_encrypted, resident.phone_hash = cipher.seal(fields.phone)
     if fields.care_tags is not None:
         resident.care_tags = fields.care_tags
 

@@ -233,10 +233,10 @@ def _store(
 def _encrypted_phone(phone: str) -> dict[str, str]:
     if not phone:
         return {}
-    cipher = cipher_for(settings.FIELD_ENCRYPTION_KEY)
+    encrypted, digest = cipher_for(settings.FIELD_ENCRYPTION_KEY).seal(phone)
     return {
-        "reporter_phone_encrypted": cipher.encrypt(phone),
-        "reporter_phone_hash": cipher.lookup_hash(phone),
+        "reporter_phone_encrypted": encrypted,
+        "reporter_phone_hash": digest,
         "reporter_phone_last4": phone[-4:],
     }
 

@@ -186,6 +186,4 @@ class DraftMaker:
 
     def encrypted_phone(self, phone: str) -> tuple[str, str, str]:
         """Return the phone encrypted, its keyed hash and its last four digits, as intake stores them."""
-        if not phone:
-            return "", "", ""
-        return self.cipher.encrypt(phone), self.cipher.lookup_hash(phone), phone[-4:]
+        return (*self.cipher.seal(phone), phone[-4:])

@@ -78,3 +78,13 @@ def test_cipher_for_reuses_one_cipher_per_key() -> None:
 )
 def test_mask_keeps_only_the_ends(value: str, start: int, end: int, masked: str) -> None:
     assert mask(value, start, end) == masked
+
+
+def test_seal_gives_the_ciphertext_and_lookup_hash_and_keeps_empty_values_empty() -> None:
+    from gridgov.lib.crypto import FieldCipher
+
+    cipher = FieldCipher("ZGV2LW9ubHktZ3JpZGdvdi1maWVsZC1rZXktMzJieXQ=")
+    encrypted, digest = cipher.seal("13807312345")
+    assert cipher.decrypt(encrypted) == "13807312345"
+    assert digest == cipher.lookup_hash("13807312345")
+    assert cipher.seal("") == ("", "")

@@ -173,10 +173,8 @@ class ResidentMaker:
             person.name,
             person.gender,
             born,
-            self.cipher.encrypt(id_number),
-            self.cipher.lookup_hash(id_number),
-            self.cipher.encrypt(phone) if phone else "",
-            self.cipher.lookup_hash(phone) if phone else "",
+            *self.cipher.seal(id_number),
+            *self.cipher.seal(phone),
             ",".join(dict.fromkeys(person.tags)),
         )
 

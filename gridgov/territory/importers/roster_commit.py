@@ -181,16 +181,17 @@ def _save_residents(
     for row in rows:
         if row.existing is not None and not row.changed:
             continue
+        id_sealed, phone_sealed = cipher.seal(row.id_number), cipher.seal(row.phone)
         resident = Resident(
             pk=row.existing,
             household_id=households[(_building_pk(row, pks), row.unit, row.room)],
             name=row.name,
             gender=row.gender,
             birth_date=row.birth_date,
-            id_number_encrypted=cipher.encrypt(row.id_number),
-            id_number_hash=cipher.lookup_hash(row.id_number),
-            phone_encrypted=cipher.encrypt(row.phone) if row.phone else "",
-            phone_hash=cipher.lookup_hash(row.phone) if row.phone else "",
+            id_number_encrypted=id_sealed[0],
+            id_number_hash=id_sealed[1],
+            phone_encrypted=phone_sealed[0],
+            phone_hash=phone_sealed[1],
             care_tags=row.care_tags,
         )
         (new if row.existing is None else changed).append(resident)
