@@ -37,6 +37,11 @@ INSTALLED_APPS = [
     "gridgov.people",
     "gridgov.cases",
     "gridgov.notify",
+    "gridgov.intake",
+    "gridgov.open311",
+    "gridgov.wechat",
+    "gridgov.groups",
+    "gridgov.api",
     "gridgov.web",
 ]
 

@@ -18,5 +18,11 @@ urlpatterns = [
     path("cases/", include("gridgov.cases.urls")),
     # The reporter's public progress page (its views are marked `login_not_required`).
     path("track/", include((track_patterns, "track"))),
+    # Intake: the public report page, the patrol and hotline forms, and the machine channels.
+    path("", include("gridgov.intake.urls")),
+    path("open311/v2/", include("gridgov.open311.urls")),
+    path("intake/wechat/", include("gridgov.wechat.urls")),
+    path("groups/", include("gridgov.groups.urls")),
+    path("api/v1/", include("gridgov.api.urls")),
     path("", include("gridgov.web.urls")),
 ]

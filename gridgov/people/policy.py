@@ -251,6 +251,10 @@ def can_view_departments(user: User) -> bool:
 NAV_MY_GRID = "my_grid"
 NAV_GRID_TEAM = "grid_team"
 NAV_DISPATCH = "dispatch"
+NAV_PATROL = "patrol"
+NAV_GROUP_MESSAGES = "group_messages"
+NAV_HOTLINE = "hotline"
+NAV_NOTICES = "notices"
 NAV_GRID_CASES = "grid_cases"
 NAV_INBOX = "inbox"
 NAV_OVERDUE = "overdue"
@@ -264,11 +268,15 @@ NAV_STAFF = "staff"
 NAV_ADMIN = "admin"
 NAV_ORDER = (
     NAV_MY_GRID,
+    NAV_PATROL,
     NAV_GRID_CASES,
     NAV_INBOX,
+    NAV_GROUP_MESSAGES,
     NAV_GRID_TEAM,
     NAV_DISPATCH,
+    NAV_HOTLINE,
     NAV_DEPARTMENT,
+    NAV_NOTICES,
     NAV_OVERVIEW,
     NAV_OVERDUE,
     NAV_TERRITORY,
@@ -280,8 +288,14 @@ NAV_ORDER = (
 )
 _NAV_BY_ROLE: dict[str, frozenset[str]] = {
     **{role: frozenset({NAV_MY_GRID, NAV_GRID_CASES, NAV_INBOX, NAV_GRID_TEAM}) for role in GRID_ROLES},
-    Role.DISPATCHER: frozenset({NAV_DISPATCH, NAV_OVERDUE, NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS}),
-    Role.DEPARTMENT_HANDLER: frozenset({NAV_INBOX, NAV_DEPARTMENT, NAV_DEPARTMENTS}),
+    # The grid worker also patrols (quick report) and reads the grid group's forwarded messages.
+    Role.GRID_WORKER: frozenset(
+        {NAV_MY_GRID, NAV_PATROL, NAV_GRID_CASES, NAV_INBOX, NAV_GROUP_MESSAGES, NAV_GRID_TEAM}
+    ),
+    Role.DISPATCHER: frozenset(
+        {NAV_DISPATCH, NAV_HOTLINE, NAV_NOTICES, NAV_OVERDUE, NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS}
+    ),
+    Role.DEPARTMENT_HANDLER: frozenset({NAV_INBOX, NAV_DEPARTMENT, NAV_NOTICES, NAV_DEPARTMENTS}),
     Role.LEADER: frozenset({NAV_OVERVIEW, NAV_OVERDUE, NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS, NAV_STAFF}),
     Role.FUND_OFFICER: frozenset({NAV_FUND, NAV_TERRITORY}),
     Role.ADMIN: frozenset({NAV_TERRITORY, NAV_MAP, NAV_DEPARTMENTS, NAV_STAFF, NAV_ADMIN}),

@@ -33,6 +33,14 @@ SECTIONS: dict[str, tuple[str | Promise, Callable[[User], str | None]]] = {
     policy.NAV_MY_GRID: (_("My grid"), lambda user: reverse("home")),
     # Translators: navigation entry, 网格团队 (the "1+3" team of the grid)
     policy.NAV_GRID_TEAM: (_("Grid team"), _team_url),
+    # Translators: navigation entry of a grid worker, 巡查上报
+    policy.NAV_PATROL: (_("Patrol report"), lambda user: reverse("intake:patrol")),
+    # Translators: navigation entry of a grid worker, 群消息 (messages forwarded from the grid's WeCom group)
+    policy.NAV_GROUP_MESSAGES: (_("Group messages"), lambda user: reverse("groups:messages")),
+    # Translators: navigation entry of a dispatcher, 热线受理
+    policy.NAV_HOTLINE: (_("Hotline"), lambda user: reverse("intake:hotline")),
+    # Translators: navigation entry, 服务公告 (water cuts, power outages, campaigns)
+    policy.NAV_NOTICES: (_("Service notices"), lambda user: reverse("groups:notices")),
     policy.NAV_GRID_CASES: (_("Cases of my grid"), lambda user: reverse("cases:grid")),
     policy.NAV_INBOX: (_("Task inbox"), lambda user: reverse("cases:inbox")),
     # Translators: navigation entry of a dispatcher, 受理调度

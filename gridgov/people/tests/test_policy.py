@@ -155,11 +155,19 @@ def test_a_street_leader_sees_the_staff_of_their_street_only(mini: MiniDistrict)
 @pytest.mark.parametrize(
     ("persona", "sections", "home"),
     [
-        ("worker_a", ["my_grid", "grid_cases", "inbox", "grid_team"], "grid"),
+        ("worker_a", ["my_grid", "patrol", "grid_cases", "inbox", "group_messages", "grid_team"], "grid"),
         ("police_a", ["my_grid", "grid_cases", "inbox", "grid_team"], "grid"),
-        ("dispatcher", ["dispatch", "overdue", "territory", "map", "departments"], "dispatch"),
-        ("street_dispatcher", ["dispatch", "overdue", "territory", "map", "departments"], "dispatch"),
-        ("handler", ["inbox", "department", "departments"], "department"),
+        (
+            "dispatcher",
+            ["dispatch", "hotline", "notices", "overdue", "territory", "map", "departments"],
+            "dispatch",
+        ),
+        (
+            "street_dispatcher",
+            ["dispatch", "hotline", "notices", "overdue", "territory", "map", "departments"],
+            "dispatch",
+        ),
+        ("handler", ["inbox", "department", "notices", "departments"], "department"),
         ("leader", ["overview", "overdue", "territory", "map", "departments", "staff"], "leader"),
         ("admin", ["territory", "map", "departments", "staff", "admin"], "admin"),
     ],
@@ -180,7 +188,14 @@ def test_daily_work_takes_precedence_over_administration_for_the_home_page(mini:
     assert policy.home_kind(admin) == "dispatch"
     assert "admin" in policy.nav_sections(admin)
     assert policy.home_kind(worker) == "leader"
-    assert policy.nav_sections(worker)[:4] == ["my_grid", "grid_cases", "inbox", "grid_team"]
+    assert policy.nav_sections(worker)[:6] == [
+        "my_grid",
+        "patrol",
+        "grid_cases",
+        "inbox",
+        "group_messages",
+        "grid_team",
+    ]
 
 
 def test_a_user_without_posts_gets_no_home_and_no_navigation(db: None) -> None:

@@ -1,0 +1,1 @@
+"""The JSON API at /api/v1/ (OpenAPI documented) for mobile apps and integrations."""
