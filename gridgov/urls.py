@@ -23,6 +23,8 @@ urlpatterns = [
     path("open311/v2/", include("gridgov.open311.urls")),
     path("intake/wechat/", include("gridgov.wechat.urls")),
     path("groups/", include("gridgov.groups.urls")),
+    # The public service notices (water cuts, power outages, campaigns); no login.
+    path("notices/", include("gridgov.groups.public_urls")),
     path("api/v1/", include("gridgov.api.urls")),
     path("", include("gridgov.web.urls")),
 ]
