@@ -88,7 +88,7 @@ def pending_kinds(transitions: list[Transition], case: Case) -> set[str]:
     return waiting
 
 
-def _offered(moves: list[str], waiting: set[str]) -> list[str]:
+def offered_moves(moves: list[str], waiting: set[str]) -> list[str]:
     """Keep approvals of waiting requests only, and no second request of a kind already waiting."""
     kept = []
     for move in moves:
@@ -168,7 +168,7 @@ def case_page(request: HttpRequest, tracking_no: str) -> HttpResponse:
     rows, transitions = timeline_rows(case)
     tasks = list(case.tasks.select_related("department", "user").order_by("-lead", "created_at", "pk"))
     waiting = pending_kinds(transitions, case)
-    moves = _offered(moves_for(user, case), waiting)
+    moves = offered_moves(moves_for(user, case), waiting)
     colour = clock.colour(case, now)
     context = {
         "case": case,
