@@ -2,6 +2,7 @@
 
 Modules: `base` (the move protocol), `intake` (reporting), `registration` (accept, reject, merge, grid
 self-handling, escalation), `handling` (dispatch, sign, return, report done, tasks, verification),
+`patrol` (the grid worker's report, and a matter fixed on the spot),
 `requests` (extension, hold, void), `feedback` (notes, urging, rating, reopening), `tracking`
 (tracking numbers), `duplicates`, and `clock` (the overdue sweep's urging). Import from this
 package, not from the modules.
@@ -21,6 +22,7 @@ from gridgov.cases.actions.handling import (
     verify_pass,
 )
 from gridgov.cases.actions.intake import report_case
+from gridgov.cases.actions.patrol import report_fixed_on_patrol, report_on_patrol
 from gridgov.cases.actions.registration import accept, escalate, merge, reject, solve_in_grid, take_in_grid
 from gridgov.cases.actions.requests import (
     approve_extension,
@@ -58,6 +60,8 @@ __all__ = [
     "reopen",
     "report_case",
     "report_done",
+    "report_fixed_on_patrol",
+    "report_on_patrol",
     "request_extension",
     "request_hold",
     "request_void",

@@ -60,10 +60,13 @@ def report_case(
     reported_by: User | None = None,
     photos: Sequence[common.Upload] = (),
     at: datetime | None = None,
+    alert_team: bool = True,
 ) -> Case:
     """Store a new report with its tracking number, first transition, photos and notices; return it.
 
     Raises `ValidationError` (a dict of field → messages) for bad input, and writes nothing then.
+    An urgent matter alerts the grid team at once, unless `alert_team` is false (the reporter is the
+    team, fixing it on the spot).
     """
     at = common.moment(at)
     errors: dict[str, str] = {}
@@ -91,6 +94,7 @@ def report_case(
         reported_by=reported_by,
         photos=checked,
         at=at,
+        alert_team=alert_team,
     )
 
 
@@ -186,6 +190,7 @@ def _store(
     reported_by: User | None,
     photos: list[evidence.Photo],
     at: datetime,
+    alert_team: bool,
 ) -> Case:
     """Write the case, its `report` transition (seq 1), photos and notices in one transaction."""
     name, phone, contact = reporter
@@ -225,7 +230,7 @@ def _store(
     )
     evidence.store_photos(case, photos, Attachment.Kind.REPORT, at, transition)
     common.tell_reporter(case, "acknowledge", at)
-    if urgency != Urgency.NORMAL:
+    if urgency != Urgency.NORMAL and alert_team:
         _alert_grid_team(case, at)
     return case
 

@@ -107,10 +107,10 @@ def test_the_header_shows_the_user_their_post_and_a_logout_form(client: Client, 
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("worker_a", ["my_grid", "grid_cases", "inbox", "grid_team"]),
+        ("worker_a", ["my_grid", "patrol", "grid_cases", "inbox", "group_messages", "grid_team"]),
         ("police_a", ["my_grid", "grid_cases", "inbox", "grid_team"]),
-        ("dispatcher", ["dispatch", "overdue", "territory", "map", "departments"]),
-        ("handler", ["inbox", "department", "departments"]),
+        ("dispatcher", ["dispatch", "hotline", "notices", "overdue", "territory", "map", "departments"]),
+        ("handler", ["inbox", "department", "notices", "departments"]),
         ("leader", ["overview", "overdue", "territory", "map", "departments", "staff"]),
         ("admin", ["territory", "map", "departments", "staff", "admin"]),
     ],
