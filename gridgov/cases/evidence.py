@@ -1,26 +1,36 @@
-"""Evidence photos: accepted by their content (JPEG, PNG, WebP), re-encoded without metadata, stored.
+"""Evidence photos: accepted by their content (JPEG, PNG, WebP, HEIC/HEIF), re-encoded without metadata, stored.
 
 A file is an image when Pillow can read it as one of the accepted formats, whatever its name says;
 "an executable named .jpg" is refused. The stored file is a fresh encoding of the pixels: EXIF
 (which carries the GPS position of a resident's home and the phone's serial) never reaches storage,
 and the orientation the camera recorded is applied to the pixels first, so photos stay upright.
-Checking and re-encoding happen before a move's transaction; only storing happens inside it.
+iPhones shoot HEIC, which few browsers show: it is stored as JPEG (as are the multi-picture JPEGs
+some phones write). A photo larger than `MAX_EDGE` on its long side is scaled down: a 50-megapixel
+original shows no more on a case page and costs ten times the storage.
+
+A channel that wants the place where a photo was taken reads it with `photo_position` *before* the
+photo is checked; checking and re-encoding happen before a move's transaction, only storing inside it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
+import pillow_heif
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gridgov.cases.models import Attachment, Case, Transition
+
+# Teach Pillow to open HEIC/HEIF (format "HEIF"); idempotent, so importing this module twice is harmless.
+pillow_heif.register_heif_opener()
 
 MAX_BYTES = 10 * 1024 * 1024
 # Far beyond any phone camera; a small file that claims more pixels is a decompression bomb.
@@ -31,6 +41,21 @@ FORMATS: dict[str, tuple[str, str, dict[str, object]]] = {
     "PNG": ("image/png", "png", {"optimize": True}),
     "WEBP": ("image/webp", "webp", {"quality": 85}),
 }
+# Formats accepted on the way in but stored as another: HEIC/HEIF, and JPEGs with several pictures (MPO).
+CONVERTED = {"HEIF": "JPEG", "MPO": "JPEG"}
+# Longest side of a stored photo, in pixels; larger photos are scaled down.
+MAX_EDGE = 2560
+# Everything a broken or hostile image can raise while Pillow (or its HEIF plugin) reads it.
+DECODE_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    RuntimeError,
+    EOFError,
+    Image.DecompressionBombError,
+)
+GPS_IFD = 0x8825
 
 
 @dataclass(frozen=True)
@@ -62,7 +87,7 @@ def _read(upload: IO[bytes] | bytes) -> bytes:
 
 def _not_an_image() -> ValidationError:
     return ValidationError(
-        _("The file is not a photo: only JPEG, PNG and WebP images are accepted."), code="not_image"
+        _("The file is not a photo: only JPEG, PNG, WebP and HEIC images are accepted."), code="not_image"
     )
 
 
@@ -74,30 +99,33 @@ def check_photo(upload: IO[bytes] | bytes) -> Photo:
             image_format = probe.format or ""
             width, height = probe.size
             probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except DECODE_ERRORS:
         raise _not_an_image() from None
-    if image_format not in FORMATS:
+    stored_format = CONVERTED.get(image_format, image_format)
+    if stored_format not in FORMATS:
         raise _not_an_image()
     if width * height > MAX_PIXELS:
         raise ValidationError(_("The image has too many pixels."), code="too_many_pixels")
-    return _reencode(data, image_format)
+    return _reencode(data, stored_format)
 
 
 def _reencode(data: bytes, image_format: str) -> Photo:
-    """Return the pixels encoded afresh in their format, upright, without EXIF or other metadata."""
+    """Return the pixels encoded afresh in the format, upright, at most `MAX_EDGE` long, without metadata."""
     content_type, extension, options = FORMATS[image_format]
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             upright = ImageOps.exif_transpose(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        # verify() passes some truncated files that fail on decoding.
+        if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
+            upright = upright.convert("RGB")
+        # thumbnail() keeps the aspect ratio and never enlarges.
+        upright.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        # No exif/icc/xmp arguments: the new file carries pixels only.
+        upright.save(out, format=image_format, **options)
+    except DECODE_ERRORS:
+        # verify() passes some truncated files (and HEIC with a broken picture) that fail on decoding.
         raise _not_an_image() from None
-    if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
-        upright = upright.convert("RGB")
-    out = io.BytesIO()
-    # No exif/icc/xmp arguments: the new file carries pixels only.
-    upright.save(out, format=image_format, **options)
     encoded = out.getvalue()
     return Photo(
         data=encoded,
@@ -107,6 +135,62 @@ def _reencode(data: bytes, image_format: str) -> Photo:
         height=upright.height,
         sha256=hashlib.sha256(encoded).hexdigest(),
     )
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a photo was taken, as its EXIF GPS tags say (WGS-84 degrees)."""
+
+    lon: float
+    lat: float
+
+
+# GPS IFD tags (EXIF 2.3): latitude ref and value, longitude ref and value, map datum.
+_LAT_REF, _LAT, _LON_REF, _LON, _DATUM = 1, 2, 3, 4, 18
+_WGS84_DATUMS = {"", "WGS-84", "WGS84", "WGS 84"}
+
+
+def photo_position(upload: IO[bytes] | bytes) -> Position | None:
+    """Return where the photo was taken (EXIF GPS, WGS-84), or None when it does not say or cannot be read.
+
+    Read this before `check_photo`, which drops EXIF. Positions in another map datum, out of range,
+    or at 0°, 0° (what some phones write before they have a fix) count as none.
+    """
+    try:
+        data = _read(upload)
+        with Image.open(io.BytesIO(data)) as image:
+            gps = image.getexif().get_ifd(GPS_IFD)
+        return _position(gps)
+    except (ValidationError, *DECODE_ERRORS, KeyError, TypeError, ZeroDivisionError):
+        return None
+
+
+def _position(gps: dict[int, Any]) -> Position | None:
+    if _text(gps.get(_DATUM)) not in _WGS84_DATUMS:
+        return None
+    lat = _degrees(gps.get(_LAT), gps.get(_LAT_REF), "S")
+    lon = _degrees(gps.get(_LON), gps.get(_LON_REF), "W")
+    if lat is None or lon is None or not (abs(lat) <= 90 and abs(lon) <= 180) or (lat == 0 and lon == 0):
+        return None
+    return Position(lon=lon, lat=lat)
+
+
+def _degrees(value: Any, ref: Any, negative: str) -> float | None:
+    """Return degrees from EXIF's (degrees, minutes, seconds) rationals and a N/S or E/W reference."""
+    if not isinstance(value, tuple | list) or len(value) != 3:
+        return None
+    degrees, minutes, seconds = (float(part) for part in value)
+    total = degrees + minutes / 60 + seconds / 3600
+    if not math.isfinite(total):
+        return None
+    return -total if _text(ref) == negative else total
+
+
+def _text(value: Any) -> str:
+    """Return an EXIF ASCII value as upper-case text (Pillow gives str or bytes, NUL-padded at times)."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    return str(value or "").strip("\x00 ").upper()
 
 
 def check_photos(uploads: tuple[IO[bytes] | bytes, ...] | list[IO[bytes] | bytes]) -> list[Photo]:

@@ -23,6 +23,7 @@ from gridgov.cases.actions import MoveRefused
 from gridgov.cases.models import Case, Status
 from gridgov.cases.queries import find_for_tracking, public_timeline
 from gridgov.cases.views.forms import RateForm, TrackForm
+from gridgov.intake.ratelimit import TRACKING, network_refusal
 
 SESSION_KEY = "gridgov_tracked_cases"
 REMEMBERED = 10  # cases one browser follows at a time
@@ -53,6 +54,10 @@ def lookup(request: HttpRequest) -> HttpResponse:
     """Ask for the tracking number and the phone's last four digits; open the case they prove."""
     if request.method == "POST":
         form = TrackForm(request.POST)
+        # Failed lookups per network are limited: the last four digits have only 10,000 values.
+        if TRACKING.blocked(request):
+            messages.error(request, network_refusal())
+            return render(request, "cases/track.html", {"form": form}, status=429)
         if not form.is_valid():  # malformed input: say what is wrong, which tells nothing of any case
             return render(request, "cases/track.html", {"form": form})
         case = find_for_tracking(form.cleaned_data["tracking_no"], form.cleaned_data["last4"])
@@ -60,6 +65,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             _remember(request, case)
             return redirect("track:case", tracking_no=case.tracking_no)
         # One answer for a wrong number and for wrong digits: nobody learns whether a number exists.
+        TRACKING.hit(request)
         form = TrackForm(initial={"tracking_no": form.cleaned_data["tracking_no"]})
         return render(request, "cases/track.html", {"form": form, NOT_FOUND: True})
     form = TrackForm(initial={"tracking_no": request.GET.get("no", "")[:20]})
