@@ -154,6 +154,8 @@ class Case(models.Model):
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["grid", "status"]),
             models.Index(fields=["category", "created_at"]),
+            # The public page's rate limit counts an address's reports of the last hour.
+            models.Index(fields=["address", "created_at"], name="case_address_recent_idx"),
             # The deadline sweep reads only open cases that have not yet been urged for being overdue.
             models.Index(
                 fields=["due_at"], name="case_sweep_idx", condition=models.Q(overdue_urged_at__isnull=True)
