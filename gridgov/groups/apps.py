@@ -8,3 +8,7 @@ class GroupsConfig(AppConfig):
     name = "gridgov.groups"
     label = "groups"
     verbose_name = _("Grid groups and notices")
+
+    def ready(self) -> None:
+        # Registers the deliverer of the outbox channel "wecom" with the notify worker.
+        from gridgov.groups import delivery  # noqa: F401

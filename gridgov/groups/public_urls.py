@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from gridgov.groups import public
 
 app_name = "notices"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", public.notice_list, name="list"),
+    path("<int:pk>/", public.notice_detail, name="detail"),
+]

@@ -17,6 +17,7 @@ from gridgov.cases import clock, evidence, workflow
 from gridgov.cases.actions.base import MoveRefused
 from gridgov.cases.models import Case, Transition
 from gridgov.cases.permissions import HOLDER, department_handlers, holders_query, refusal
+from gridgov.groups.posting import post_case_event
 from gridgov.notify import outbox
 from gridgov.notify.models import OutboxMessage
 from gridgov.people.models import User
@@ -167,7 +168,11 @@ REPORTER_NOTICES: dict[str, Promise] = {
 
 
 def tell_reporter(case: Case, kind: str, at: datetime, text: str = "", **params: str) -> None:
-    """Queue a notice to the reporter (in the move's transaction): a notice of the kind, or the text."""
+    """Queue a notice to the reporter (in the move's transaction): a notice of the kind, or the text.
+
+    A new matter and a closure are also posted to the grid's group (one statement, none for other kinds).
+    """
+    post_case_event(case, kind, at)
     address = _reporter_address(case)
     if address is None:
         return

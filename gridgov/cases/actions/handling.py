@@ -20,6 +20,7 @@ from gridgov.cases.permissions import (
     is_task_target,
 )
 from gridgov.cases.routing import Decision
+from gridgov.groups.posting import post_case_event
 from gridgov.lib import rows
 from gridgov.people import policy
 from gridgov.people.models import Department, Post, Role, User
@@ -240,6 +241,7 @@ def report_done(
     if case.grid_id is not None:  # outside every grid there is no grid worker to verify
         title = common.case_title(case, _("handled: please verify"))
         common.tell_holders("grid", case.grid_id, (Role.GRID_WORKER,), case, title, note)
+    post_case_event(case, "handled", at)  # the result, posted to the grid's group
     return transition
 
 
