@@ -94,7 +94,7 @@ class GridAdmin(PolicyModelAdmin):
     list_filter = ("community__street", "community")
     search_fields = ("code", "name", "community__name")
     list_select_related = ("community__street",)
-    fields = ("code", "name", "community", "households", "wecom_webhook")
+    fields = ("code", "name", "community", "households")
     # The code and community are the grid's identity, fixed by the import.
     readonly_fields = ("code", "community")
     inlines = (BoundaryInline,)

@@ -79,7 +79,6 @@ class Grid(models.Model):
     )
     name = models.CharField(_("name"), max_length=50)
     households = models.PositiveIntegerField(_("households"), default=0)
-    wecom_webhook = models.URLField(_("group robot webhook"), blank=True, max_length=300)
 
     class Meta:
         verbose_name = _("grid")

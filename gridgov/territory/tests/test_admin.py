@@ -88,7 +88,6 @@ def test_an_administrator_renames_a_grid(client: Client, mini: MiniDistrict) -> 
         {
             "name": "清水塘第一网格",
             "households": "312",
-            "wecom_webhook": "",
             "boundaries-TOTAL_FORMS": "1",
             "boundaries-INITIAL_FORMS": "1",
             "boundaries-MIN_NUM_FORMS": "0",
