@@ -23,7 +23,7 @@ from gridgov.cases import actions, workflow
 from gridgov.cases.actions import CaseChanged, MoveRefused
 from gridgov.cases.models import Case, Category, Task
 from gridgov.cases.permissions import OPEN_TASK_STATES, is_task_target, moves_for, refusal
-from gridgov.cases.views.case import offered_moves
+from gridgov.cases.views import case as case_page
 from gridgov.cases.views.forms import CategoryField, PhotosField, TaskDoneForm
 from gridgov.cases.views.moves import ACCEPT_DISPATCH, ACCEPT_DISPATCH_LABEL, MOVES
 from gridgov.people.models import User
@@ -50,7 +50,7 @@ def offered_moves(user: User, case: Case, waiting: set[str]) -> list[dict[str, A
     The same moves as the case page's buttons: the workflow for the user's roles and scope, approvals
     only while a request waits, and accept-and-dispatch beside accept.
     """
-    moves = [move for move in offered_moves(moves_for(user, case), waiting) if move in MOVES]
+    moves = [move for move in case_page.offered_moves(moves_for(user, case), waiting) if move in MOVES]
     if Move.ACCEPT in moves:
         moves.insert(0, ACCEPT_DISPATCH)
     return [
