@@ -25,7 +25,7 @@ PLACEHOLDER = re.compile(
 )
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Names that stay as they are in Chinese text.
-PROPER_NOUNS = {"API", "Open311"}
+PROPER_NOUNS = {"API", "Open311", "AppID"}
 
 
 @dataclass
