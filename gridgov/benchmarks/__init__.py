@@ -13,6 +13,7 @@ REGISTRY: dict[str, str] = {
     "lookup": "gridgov.benchmarks.lookup:run",
     "demo": "gridgov.benchmarks.demo:run",
     "transitions": "gridgov.benchmarks.transitions:run",
+    "intake": "gridgov.benchmarks.intake:run",
 }
 
 

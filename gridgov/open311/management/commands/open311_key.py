@@ -1,0 +1,65 @@
+"""`gridgov open311-key create NAME | list | revoke NAME`: the API keys of Open311 clients.
+
+`create` prints the new key once; only its digest is stored, so a lost key is revoked and replaced,
+never recovered. Keys are made and revoked at once (no dry run): the command's whole purpose is the
+one key it prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from gridgov.open311 import actions
+from gridgov.open311.models import ApiKey
+
+
+class Command(BaseCommand):
+    help = gettext_noop("Create, list or revoke the API keys of Open311 clients.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.description = _(self.help)
+        actions_parser = parser.add_subparsers(dest="action", required=True, metavar="{create,list,revoke}")
+        create = actions_parser.add_parser("create", help=_("Make a key for a client and print it once."))
+        create.add_argument("name", help=_("The client's name, e.g. the app or partner system."))
+        actions_parser.add_parser("list", help=_("List the keys (never the keys themselves)."))
+        revoke = actions_parser.add_parser("revoke", help=_("Revoke the active key of a client."))
+        revoke.add_argument("name")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            getattr(self, f"_{options['action']}")(options)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+
+    def _create(self, options: dict[str, Any]) -> None:
+        stored, key = actions.create_key(options["name"])
+        self.stderr.write(
+            _("Key for “%(name)s” created. It is shown only now; only its digest is stored:")
+            % {"name": stored.name}
+        )
+        # The key alone on stdout, so that a script can capture it.
+        self.stdout.write(key)
+
+    def _list(self, options: dict[str, Any]) -> None:
+        rows = ApiKey.objects.all()
+        if not rows:
+            self.stdout.write(_("No keys yet. Make one with `gridgov open311-key create NAME`."))
+        for row in rows:
+            state = _("revoked %(at)s") % {"at": _when(row.revoked_at)} if row.revoked_at else _("active")
+            self.stdout.write(f"{row.name}\t{row.prefix}…\t{_when(row.created_at)}\t{state}")
+
+    def _revoke(self, options: dict[str, Any]) -> None:
+        key = actions.revoke_key(options["name"])
+        self.stdout.write(
+            _("Key of “%(name)s” (%(prefix)s…) revoked.") % {"name": key.name, "prefix": key.prefix}
+        )
+
+
+def _when(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,116 @@
+"""`gridgov open311-key`: a key is printed once, stored only as a digest, listed without it, revoked."""
+
+from __future__ import annotations
+
+import hashlib
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from gridgov.open311 import actions
+from gridgov.open311.models import ApiKey
+from gridgov.testing import MiniDistrict
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("open311_key", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_create_prints_a_new_key_once_and_stores_only_its_digest(db: None) -> None:
+    out, err = run("create", "partner-app")
+
+    key = out.strip()
+    assert key.startswith("o311_") and len(key) > 40
+    assert "shown only now" in err
+    stored = ApiKey.objects.get()
+    assert stored.digest == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in {stored.name, stored.prefix, stored.digest}
+    assert key.startswith(stored.prefix)
+    # No column holds the key itself.
+    row = ApiKey.objects.values().get()
+    assert all(key != value for value in row.values())
+
+
+def test_two_keys_are_never_the_same(db: None) -> None:
+    first, _ = run("create", "app-one")
+    second, _ = run("create", "app-two")
+
+    assert first != second
+
+
+def test_list_shows_names_and_prefixes_but_never_the_keys(db: None) -> None:
+    key, _ = run("create", "partner-app")
+    run("revoke", "partner-app")
+    run("create", "partner-app")
+
+    out, _ = run("list")
+
+    lines = out.strip().splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("partner-app\to311_") for line in lines)
+    assert "revoked" in lines[0] and lines[1].endswith("active")
+    assert key.strip() not in out
+
+
+def test_an_active_name_cannot_get_a_second_key(db: None) -> None:
+    run("create", "partner-app")
+
+    with pytest.raises(CommandError, match="revoke it first"):
+        run("create", "partner-app")
+    assert ApiKey.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 61])
+def test_a_key_needs_a_sensible_name(db: None, name: str) -> None:
+    with pytest.raises(CommandError):
+        run("create", name)
+    assert not ApiKey.objects.exists()
+
+
+def test_revoking_an_unknown_name_says_so(db: None) -> None:
+    with pytest.raises(CommandError, match="No active key"):
+        run("revoke", "nobody")
+
+
+def test_a_printed_key_files_reports_until_it_is_revoked(api: Client, mini: MiniDistrict) -> None:
+    key = run("create", "partner-app")[0].strip()
+    form = {
+        "api_key": key,
+        "lat": "27.865",
+        "long": "113.105",
+        "description": "路灯不亮",
+        "service_code": "S01001",
+    }
+
+    assert api.post("/open311/v2/requests.json", form).status_code == 200
+    out, _ = run("revoke", "partner-app")
+    assert "revoked" in out
+    assert api.post("/open311/v2/requests.json", form).status_code == 403
+
+
+def test_an_administrator_sees_the_keys_in_the_admin_without_their_digests(
+    client: Client, mini: MiniDistrict
+) -> None:
+    stored, _key = actions.create_key("partner-app")
+    client.force_login(mini.admin)
+
+    listing = client.get(reverse("admin:open311_apikey_changelist"))
+    page = client.get(reverse("admin:open311_apikey_change", args=[stored.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    for html in (listing.content.decode(), page.content.decode()):
+        assert stored.prefix in html
+        assert stored.digest not in html
+
+
+def test_a_grid_worker_cannot_open_the_keys_in_the_admin(client: Client, mini: MiniDistrict) -> None:
+    client.force_login(mini.worker_a)
+
+    response = client.get(reverse("admin:open311_apikey_changelist"))
+
+    assert response.status_code == 302  # to the admin login: no administrator post
