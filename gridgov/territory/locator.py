@@ -5,16 +5,21 @@ polygon covers it; on a corner of four grids, likewise. A point outside every gr
 caller answers "not in this district"); a coordinate that is not a coordinate raises `ValueError`.
 The geometry work is `GridIndex` (see `gridgov.territory.gridindex` for how it is both fast and exact).
 
-Each process keeps one `Locator` for the active generation. `get_locator()` costs one indexed query
-to see whether the active generation changed; saving or deleting a generation, grid or boundary in
-this process also drops the cached one (at once, and again when the transaction commits). Boundaries
-of a generation are not edited in place once it is active (a re-import makes a new generation), so
-other processes notice every change by its id.
+Each process keeps one `Locator` for the active generation. `get_locator()` asks the database (one
+indexed query) whether the active generation changed, at most every `FRESH_SECONDS`: every report
+locates a point, and the question would otherwise cost a tenth of a report. Saving or deleting a
+generation, grid or boundary in this process drops the cached locator at once (and again when the
+transaction commits). Boundaries of a generation are not edited in place once it is active (a
+re-import makes a new generation), so other processes notice every change by its id, within
+`FRESH_SECONDS`; a point located in that moment falls in the previous generation, which is what a
+report filed a moment earlier would have got. `Locator.grid()` keeps the grids it handed out (with
+community and street) until the next check, so a renamed grid shows its new name as soon.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +56,18 @@ class Locator:
         self.generation_id = generation_id
         self.index = index
         self.codes = codes
+        self._grids: dict[int, Grid] = {}
+
+    def grid(self, grid_id: int) -> Grid:
+        """Return the grid with its community and street loaded (kept until the next freshness check)."""
+        found = self._grids.get(grid_id)
+        if found is None:
+            found = Grid.objects.select_related("community__street").get(pk=grid_id)
+            self._grids[grid_id] = found
+        return found
+
+    def forget_grids(self) -> None:
+        self._grids = {}
 
     @classmethod
     def load(cls, generation_id: int | None) -> Locator:
@@ -97,21 +114,29 @@ def _check_range(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> 
             raise ValueError(message % {"value": values[bad].flat[0]})
 
 
+# How long a process trusts its locator before asking again which generation is active.
+FRESH_SECONDS = 2.0
 _cached: Locator | None = None
+_checked_at = 0.0
 _lock = threading.Lock()
 
 
 def get_locator() -> Locator:
     """Return this process's locator for the active generation, rebuilding it when that changed."""
-    global _cached
+    global _cached, _checked_at
+    cached, now = _cached, time.monotonic()
+    if cached is not None and now - _checked_at < FRESH_SECONDS:
+        return cached
     active = Generation.objects.filter(active=True).values_list("pk", flat=True).first()
-    cached = _cached
     if cached is not None and cached.generation_id == active:
+        cached.forget_grids()
+        _checked_at = now
         return cached
     # One builder at a time: the others wait and then find the fresh locator.
     with _lock:
         if _cached is None or _cached.generation_id != active:
             _cached = Locator.load(active)
+        _checked_at = now
         return _cached
 
 

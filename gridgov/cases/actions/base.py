@@ -154,6 +154,11 @@ def _field(name: str) -> Field[Any, Any]:
     return cast("Field[Any, Any]", Case._meta.get_field(name))
 
 
+def log_transition(transition: Transition) -> Transition:
+    """Insert a transition row that no claim guards (a new case's first, `report`) and return it saved."""
+    return _log(transition)
+
+
 def _log(transition: Transition) -> Transition:
     """Insert the transition row with one written-out statement and return it saved.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, shape
 
 from gridgov.lib.coords import from_wgs84
+from gridgov.territory import locator as locator_module
 from gridgov.territory.gridindex import GridIndex
 from gridgov.territory.locator import Locator, get_locator, reset_locator
 from gridgov.territory.models import Generation, GridBoundary
@@ -292,12 +294,41 @@ def test_it_rejects_an_unknown_coordinate_system(mini, fresh_locator) -> None:  
         get_locator().locate(113.1, 27.87, crs="mercator")
 
 
-def test_the_locator_is_cached_and_checked_with_one_query(
-    mini, fresh_locator, django_assert_num_queries
+def test_the_locator_is_cached_and_checked_with_one_query_every_few_seconds(
+    mini, fresh_locator, django_assert_num_queries, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     first = get_locator()
+    with django_assert_num_queries(0):
+        assert get_locator() is first
+    monkeypatch.setattr(locator_module, "_checked_at", time.monotonic() - locator_module.FRESH_SECONDS - 1)
     with django_assert_num_queries(1):
         assert get_locator() is first
+
+
+def test_another_process_switching_generations_is_noticed_within_seconds(
+    mini, fresh_locator, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    before = get_locator()
+    # Another process activates a new generation: nothing here hears a signal.
+    newer = Generation.objects.bulk_create([Generation(description="swapped", active=False)])[0]
+    GridBoundary.objects.bulk_create(
+        [
+            GridBoundary(grid=grid, generation=newer, geometry=square(col, row))
+            for grid, (col, row) in [
+                (mini.grid_a1, (1, 0)),
+                (mini.grid_c1, (0, 0)),
+                (mini.grid_a2, (0, 1)),
+                (mini.grid_b1, (1, 1)),
+            ]
+        ]
+    )
+    Generation.objects.filter(pk=mini.generation.pk).update(active=False)
+    Generation.objects.filter(pk=newer.pk).update(active=True)
+    assert get_locator() is before  # within the freshness window
+    monkeypatch.setattr(locator_module, "_checked_at", time.monotonic() - locator_module.FRESH_SECONDS - 1)
+    located = get_locator().locate(*inside(0, 0))
+    assert located is not None
+    assert (located.grid_id, located.generation_id) == (mini.grid_c1.pk, newer.pk)
 
 
 def test_a_new_active_generation_replaces_the_cached_locator(mini, fresh_locator) -> None:  # type: ignore[no-untyped-def]
