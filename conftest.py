@@ -77,9 +77,15 @@ def artifacts() -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> Iterator[None]:
-    """Forget the per-process caches (work calendar, time limits) that a rolled-back test may have filled."""
+    """Forget the per-process caches (work calendar, time limits, locator) a rolled-back test may have filled."""
     from gridgov.cases.calendar import clear_caches
+    from gridgov.groups.posting import forget_robots
+    from gridgov.territory.locator import reset_locator
 
     clear_caches()
+    reset_locator()
+    forget_robots()
     yield
     clear_caches()
+    reset_locator()
+    forget_robots()

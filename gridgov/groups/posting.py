@@ -1,19 +1,24 @@
 """Queue posts to grid groups (件件有回音 in the group) inside the transaction of the change they announce.
 
 The case moves call `post_case_event` on every move that reports, hands back a result or closes a
-case. That is the hot path, so the post costs one statement whether the grid has a robot or not:
-an INSERT … SELECT that reads the grid's active robot and queues one outbox row per robot (none
-without a robot). The message itself is written by the worker at delivery (`delivery.py`), from
+case. That is the hot path. Each process knows which grids have an active robot (asked again at most
+every `ROBOTS_FRESH_SECONDS`, and at once when a robot is saved in this process), so a move in a grid
+without one costs nothing; in a grid with one, the post is one statement, an INSERT … SELECT that
+reads the grid's active robot and queues one outbox row (none if the robot was paused meanwhile). A
+robot set up in another process starts receiving posts within those seconds. The message itself is written by the worker at delivery (`delivery.py`), from
 the case as it is then; the outbox row holds only the tracking number and the status of the move.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router
+from django.db.models.signals import post_delete, post_save
 
 from gridgov.cases.models import Case
 from gridgov.groups.models import GroupRobot, ServiceNotice
@@ -39,7 +44,7 @@ def post_case_event(case: Case, event: str, at: datetime | None = None) -> int:
     Other events are ignored without touching the database, so a move may call this for any event.
     """
     kind = CASE_EVENTS.get(event)
-    if kind is None or case.grid_id is None:
+    if kind is None or case.grid_id is None or case.grid_id not in grids_with_robots():
         return 0
     alias = router.db_for_write(OutboxMessage)
     payload = {"tracking_no": case.tracking_no, "status": case.status}
@@ -47,6 +52,34 @@ def post_case_event(case: Case, event: str, at: datetime | None = None) -> int:
     return outbox.enqueue_selected(
         WECOM, _grid_robots_sql(alias), params, ROBOT, kind, payload, case=case, at=at
     )
+
+
+# How long a process trusts its list of grids with a robot before asking again.
+ROBOTS_FRESH_SECONDS = 5.0
+_robots: tuple[float, frozenset[int]] | None = None
+_robots_lock = threading.Lock()
+
+
+def grids_with_robots() -> frozenset[int]:
+    """Return the ids of the grids that have an active robot, as this process last saw them."""
+    global _robots
+    known = _robots
+    if known is not None and time.monotonic() - known[0] < ROBOTS_FRESH_SECONDS:
+        return known[1]
+    with _robots_lock:
+        grids = frozenset(GroupRobot.objects.filter(active=True).values_list("grid_id", flat=True))
+        _robots = (time.monotonic(), grids)
+        return grids
+
+
+def forget_robots(**kwargs: Any) -> None:
+    """Make the next post ask again which grids have a robot (a robot was saved or deleted here)."""
+    global _robots
+    _robots = None
+
+
+post_save.connect(forget_robots, sender=GroupRobot, dispatch_uid="groups_robots_saved")
+post_delete.connect(forget_robots, sender=GroupRobot, dispatch_uid="groups_robots_deleted")
 
 
 def post_notice(notice: ServiceNotice, kind: str = NOTICE) -> int:

@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from gridgov.cases.tests import factories as f
 from gridgov.groups import wecom
@@ -77,7 +79,9 @@ def test_a_robot_paused_after_the_post_was_queued_is_not_posted_to(
 
     assert deliver_due().failed == 1
     assert stub.posts(KEY_A1) == []
-    assert "No active group robot" in the_post().last_error
+    with translation.override(settings.LANGUAGE_CODE):  # the worker writes in the site's language
+        expected = gettext("No active group robot has the id “%(id)s”.") % {"id": robot_a1.pk}
+    assert the_post().last_error == expected
 
 
 def test_an_unreachable_wecom_is_retried(mini: MiniDistrict, robot_a1: GroupRobot, settings: Any) -> None:

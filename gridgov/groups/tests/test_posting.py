@@ -12,7 +12,9 @@ from django.utils import translation
 
 from gridgov.cases import actions
 from gridgov.cases.tests import factories as f
+from gridgov.groups import posting
 from gridgov.groups.models import GroupRobot
+from gridgov.groups.posting import grids_with_robots
 from gridgov.groups.stub import WecomStub
 from gridgov.groups.tests.conftest import KEY_A1
 from gridgov.notify.models import OutboxMessage
@@ -79,10 +81,34 @@ def test_a_post_names_no_person_and_masks_phone_numbers_in_the_address(
 
 
 def test_a_grid_without_a_robot_gets_no_outbox_row(mini: MiniDistrict, robot_a1: GroupRobot) -> None:
-    case = f.report(point=f.B1_POINT)
-    actions.take_in_grid(case, mini.worker_b)
+    grids_with_robots()
+    with CaptureQueriesContext(connection) as queries:
+        case = f.report(point=f.B1_POINT)
+        actions.take_in_grid(case, mini.worker_b)
 
     assert group_posts() == []
+    assert _robot_statements(queries) == 0  # no statement at all for a grid without a robot
+
+
+def test_a_robot_set_up_in_another_process_gets_posts_within_seconds(
+    mini: MiniDistrict, robot_a1: GroupRobot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grids_with_robots()
+    # Another process sets up B1's robot: this process hears no signal.
+    GroupRobot.objects.bulk_create(
+        [
+            GroupRobot(
+                grid=mini.grid_b1, webhook_url=robot_a1.webhook_url + "b1", updated_at=robot_a1.updated_at
+            )
+        ]
+    )
+    f.report(point=f.B1_POINT)
+    assert len(group_posts()) == 0  # not yet: this process still trusts its list
+
+    checked_at, grids = posting._robots or (0.0, frozenset())
+    monkeypatch.setattr(posting, "_robots", (checked_at - posting.ROBOTS_FRESH_SECONDS - 1, grids))
+    f.report(point=f.B1_POINT)
+    assert len(group_posts()) == 1
 
 
 def test_a_paused_robot_gets_no_post(mini: MiniDistrict, robot_a1: GroupRobot) -> None:
@@ -101,6 +127,7 @@ def test_posting_moves_cost_one_statement_and_the_others_none(
     mini: MiniDistrict, robot_a1: GroupRobot
 ) -> None:
     statements = {}
+    grids_with_robots()  # the process's list of grids with a robot, asked once every few seconds
     with CaptureQueriesContext(connection) as queries:
         case = f.report()
     statements["report"] = (_robot_statements(queries), len(group_posts()))
