@@ -19,8 +19,10 @@ from gridgov.lib.crypto import FieldCipher
 from gridgov.web.management.commands.serve import bind_address, default_workers, public_url
 
 
-def test_it_runs_two_workers_per_core_plus_one_capped_at_eight() -> None:
-    assert [default_workers(n) for n in (1, 2, 3, 16)] == [3, 5, 7, 8]
+def test_it_runs_two_workers_per_core_plus_one_on_postgresql_and_one_per_core_on_sqlite() -> None:
+    assert [default_workers(n, "postgresql") for n in (1, 2, 3, 16)] == [3, 5, 7, 8]
+    # SQLite has one writer: one process per core.
+    assert [default_workers(n, "sqlite") for n in (1, 2, 3, 16)] == [1, 2, 3, 8]
 
 
 def test_it_shows_a_local_url_for_a_wildcard_address() -> None:
