@@ -10,9 +10,9 @@ move its own transaction with its transition and outbox rows, as a web request w
 from __future__ import annotations
 
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any

@@ -250,7 +250,10 @@ def test_a_file_that_is_not_an_image_is_refused_with_its_name(client: Client, mi
 
     response = move(signed_in(client, mini.handler), case, "report_done", photos=[fake])
 
-    assert "photo.jpg: The file is not a photo: only JPEG, PNG, WebP and HEIC images are accepted." in response.text
+    assert (
+        "photo.jpg: The file is not a photo: only JPEG, PNG, WebP and HEIC images are accepted."
+        in response.text
+    )
     assert f.fresh(case).status == Status.IN_PROGRESS
 
 
