@@ -90,7 +90,7 @@ def _database() -> dict[str, object]:
             "OPTIONS": {
                 # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at
                 # BEGIN so two writers queue on busy_timeout instead of failing on upgrade.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
