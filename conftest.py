@@ -77,11 +77,14 @@ def artifacts() -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> Iterator[None]:
-    """Forget the per-process caches (work calendar, time limits, locator) a rolled-back test may have filled."""
+    """Forget the per-process caches (work calendar, time limits, locator, rate-limit counters) of earlier tests."""
+    from django.core.cache import cache
+
     from gridgov.cases.calendar import clear_caches
     from gridgov.groups.posting import forget_robots
     from gridgov.territory.locator import reset_locator
 
+    cache.clear()  # e.g. the per-network report counters: every test client comes from 127.0.0.1
     clear_caches()
     reset_locator()
     forget_robots()

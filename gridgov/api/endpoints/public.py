@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -27,6 +28,7 @@ from gridgov.cases import actions
 from gridgov.cases.models import Case, Channel
 from gridgov.cases.queries import find_for_tracking, public_timeline
 from gridgov.cases.views.forms import MAX_PHOTOS
+from gridgov.intake import ratelimit
 
 router = Router(tags=["public"])
 
@@ -44,7 +46,7 @@ def _report_body() -> dict[str, Any]:
 
 @router.post(
     "/reports",
-    response={201: ReportOut, **dict.fromkeys((400, 401, 413, 415, 422), ErrorOut)},
+    response={201: ReportOut, **dict.fromkeys((400, 401, 413, 415, 422, 429), ErrorOut)},
     auth=[TokenAuth(), public_unless_token],
     url_name="reports",
     summary="Report a matter",
@@ -68,6 +70,8 @@ def create_report(request: HttpRequest) -> Status[dict[str, Any]]:
         raise error(422, _("At most %(max)d items.") % {"max": MAX_PHOTOS}, "photos")
     if reporter is None and not data.reporter_phone.strip():
         raise error(422, _("Give your phone number: you follow the report with it."), "reporter_phone")
+    if reporter is None:
+        _refuse_over_limits(request, data.reporter_phone, data.address)
     case = actions.report_case(
         Channel.API,
         data.description,
@@ -83,6 +87,19 @@ def create_report(request: HttpRequest) -> Status[dict[str, Any]]:
         photos=photos,
     )
     return Status(201, _report_out(request, case))
+
+
+def _refuse_over_limits(request: HttpRequest, phone: str, address: str) -> None:
+    """Apply the public report page's limits to an anonymous report (429), so the API is no way around them.
+
+    Staff with a token are not limited: a hotline or patrol app files many reports on purpose.
+    """
+    if ratelimit.REPORTS.blocked(request):
+        raise error(429, ratelimit.network_refusal())
+    ratelimit.REPORTS.hit(request)
+    refusal = ratelimit.report_refusal(phone, address.strip(), timezone.now())
+    if refusal:
+        raise error(429, refusal, "reporter_phone")
 
 
 def _report_out(request: HttpRequest, case: Case) -> dict[str, Any]:

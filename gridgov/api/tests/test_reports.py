@@ -222,3 +222,19 @@ def test_errors_are_in_chinese_by_default_and_in_english_when_asked(
     assert english.json() == {"errors": {"description": ["Describe the matter."]}}
     assert missing.json() == {"errors": {"description": ["这个字段是必填项。"]}}
     assert chinese["Content-Language"] == "zh-hans"
+
+
+def test_anonymous_reports_meet_the_public_pages_limits(
+    public: Api, as_user: Any, mini: MiniDistrict, settings: Any
+) -> None:
+    settings.GRIDGOV_REPORT_LIMIT_PHONE_HOUR = 2
+    for _ in range(2):
+        assert public.post("/reports", report()).status_code == 201
+
+    refused = public.post("/reports", report(description="第三次"))
+
+    assert refused.status_code == 429
+    assert "reporter_phone" in refused.json()["errors"]
+    assert not Case.objects.filter(description="第三次").exists()
+    # A staff app files on purpose: a token is not limited.
+    assert as_user(mini.dispatcher).post("/reports", report(description="第三次")).status_code == 201
