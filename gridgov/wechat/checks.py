@@ -17,6 +17,10 @@ def check_wechat_settings(app_configs: Any = None, **kwargs: Any) -> list[Error 
     problem = current.safe_mode_problem()
     if problem:
         problems.append(Error(problem, id="wechat.E001"))
+    try:
+        current.template_fields()
+    except ValueError as exc:
+        problems.append(Error(str(exc), id="wechat.E002"))
     if current.token and not (current.api_ready and current.template_id):
         problems.append(
             Warning(

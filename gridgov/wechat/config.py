@@ -18,6 +18,11 @@ from django.utils.http import urlencode
 from gridgov.lib.env import env_str
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
+# What a status message says, and the template field each goes in. Older "industry" templates name their
+# fields first/keyword1…; newer ones thing1/character_string2/phrase3/time4 and the like, chosen when
+# the account adds the template: GRIDGOV_WECHAT_TEMPLATE_FIELDS maps them ("text=thing1,…").
+TEMPLATE_VALUES = ("text", "tracking_no", "status", "time")
+DEFAULT_TEMPLATE_FIELDS = "text=first,tracking_no=keyword1,status=keyword2,time=keyword3"
 # The "key" of the 随手拍 menu button (a CLICK button created with the menu API).
 MENU_KEY = "SNAP_REPORT"
 
@@ -33,6 +38,24 @@ class Config:
     api_base: str
     template_id: str
     public_url: str
+    template_fields_setting: str = DEFAULT_TEMPLATE_FIELDS
+
+    def template_fields(self) -> dict[str, str]:
+        """Return value name → template field name, or raise ValueError saying what is wrong."""
+        fields: dict[str, str] = {}
+        for part in self.template_fields_setting.split(","):
+            name, equals, field = (piece.strip() for piece in part.partition("="))
+            if not part.strip():
+                continue
+            if not equals or name not in TEMPLATE_VALUES or not field.replace("_", "").isalnum():
+                raise ValueError(
+                    f"GRIDGOV_WECHAT_TEMPLATE_FIELDS: “{part.strip()}” is not value=field with a value among "
+                    f"{', '.join(TEMPLATE_VALUES)}"
+                )
+            fields[name] = field
+        if "tracking_no" not in fields:
+            raise ValueError("GRIDGOV_WECHAT_TEMPLATE_FIELDS must place tracking_no in a field")
+        return fields
 
     @property
     def callback_ready(self) -> bool:
@@ -83,4 +106,6 @@ def config() -> Config:
         template_id=_read("GRIDGOV_WECHAT_TEMPLATE_ID"),
         # Where residents open /track/ from a template message (the worker has no request to ask).
         public_url=_read("GRIDGOV_PUBLIC_URL").rstrip("/"),
+        template_fields_setting=_read("GRIDGOV_WECHAT_TEMPLATE_FIELDS", DEFAULT_TEMPLATE_FIELDS)
+        or DEFAULT_TEMPLATE_FIELDS,
     )

@@ -3,8 +3,10 @@
 `cases.actions.common.tell_reporter` queues a message for a case whose reply address is
 `wechat:<openid>`, with the payload {tracking_no, status, text}; the worker hands it to
 `deliver_template`, which sends it through the API client. The template configured as
-`GRIDGOV_WECHAT_TEMPLATE_ID` has the fields `first` (what happened), `keyword1` (tracking number),
-`keyword2` (status) and `keyword3` (time), and opens the /track/ page when tapped.
+`GRIDGOV_WECHAT_TEMPLATE_ID` has fields for what happened, the tracking number, the status and the
+time — by default `first`, `keyword1`, `keyword2`, `keyword3`; `GRIDGOV_WECHAT_TEMPLATE_FIELDS` names
+a newer template's fields (e.g. `text=thing1,tracking_no=character_string2,status=phrase3,time=time4`) —
+and opens the /track/ page when tapped.
 
 The acknowledgement of a new report is not sent again: the resident got its tracking number in the
 reply to the message that filed it (and a resent message gets that reply again).
@@ -53,7 +55,11 @@ def deliver_template(message: OutboxMessage) -> None:
             % {"missing": ", ".join(missing)}
         )
     tracking_no, status, text = _payload(message)
-    data = template_data(tracking_no, status, text, message.created_at)
+    try:
+        fields = settings_now.template_fields()
+    except ValueError as exc:
+        raise PermanentError(str(exc)) from None
+    data = template_data(tracking_no, status, text, message.created_at, fields)
     try:
         Client(settings_now).send_template(
             message.recipient, settings_now.template_id, data, url=settings_now.track_url(tracking_no)
@@ -75,15 +81,19 @@ def _payload(message: OutboxMessage) -> tuple[str, str, str]:
     return values  # type: ignore[return-value]
 
 
-def template_data(tracking_no: str, status: str, text: str, at: datetime) -> dict[str, Any]:
-    """Return the template's fields, in the site's language whoever made the change."""
+def template_data(
+    tracking_no: str, status: str, text: str, at: datetime, fields: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Return the template's fields (named by `fields`, value → field), in the site's language."""
     with translation.override(settings.LANGUAGE_CODE):
         label = str(Status(status).label) if status in Status.values else status
     if len(text) > MAX_VALUE:
         text = text[: MAX_VALUE - 1] + "…"
-    return {
-        "first": {"value": text},
-        "keyword1": {"value": tracking_no},
-        "keyword2": {"value": label},
-        "keyword3": {"value": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")},
+    values = {
+        "text": text,
+        "tracking_no": tracking_no,
+        "status": label,
+        "time": timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
     }
+    fields = fields or {"text": "first", "tracking_no": "keyword1", "status": "keyword2", "time": "keyword3"}
+    return {field: {"value": values[name]} for name, field in fields.items()}

@@ -15,6 +15,7 @@ from gridgov.notify.models import OutboxMessage
 from gridgov.notify.outbox import enqueue
 from gridgov.notify.worker import deliver_due
 from gridgov.testing import MiniDistrict
+from gridgov.wechat.checks import check_wechat_settings
 from gridgov.wechat.client import Client, WechatError
 from gridgov.wechat.config import config
 from gridgov.wechat.models import AccessToken
@@ -220,3 +221,34 @@ def test_the_client_downloads_media_through_the_stub(account: ApiStub, db: Any) 
     assert caught.value.errcode == 40007
     with pytest.raises(WechatError, match="too large"):
         Client(config()).media("M1", max_bytes=4)
+
+
+def test_a_newer_templates_field_names_are_configured(
+    account: ApiStub, settings: Any, mini: MiniDistrict
+) -> None:
+    settings.GRIDGOV_WECHAT_TEMPLATE_FIELDS = (
+        "text=thing1, tracking_no=character_string2, status=phrase3, time=time4"
+    )
+    _queue()
+
+    assert deliver_due(timezone.now() + timedelta(seconds=1)).failed == 0
+
+    (sent,) = account.sent
+    assert sorted(sent.data) == ["character_string2", "phrase3", "thing1", "time4"]
+    assert sent.data["character_string2"]["value"] == PAYLOAD["tracking_no"]
+    assert sent.data["thing1"]["value"] == PAYLOAD["text"]
+
+
+@pytest.mark.parametrize("mapping", ["text=first,keyword1", "text=first,size=keyword9", "text=first"])
+def test_a_broken_field_mapping_fails_the_message_and_the_system_check(
+    account: ApiStub, settings: Any, mini: MiniDistrict, mapping: str
+) -> None:
+    settings.GRIDGOV_WECHAT_TEMPLATE_FIELDS = mapping
+    message = _queue()
+
+    report = deliver_due(timezone.now() + timedelta(seconds=1))
+
+    assert report.failed == 1 and account.sent == []
+    message.refresh_from_db()
+    assert "GRIDGOV_WECHAT_TEMPLATE_FIELDS" in message.last_error
+    assert [problem.id for problem in check_wechat_settings()] == ["wechat.E002"]
