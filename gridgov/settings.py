@@ -164,6 +164,37 @@ MAP_TILES_ATTRIBUTION = env_str("GRIDGOV_MAP_ATTRIBUTION", "")
 DISTRICT_CODE = env_str("GRIDGOV_DISTRICT_CODE", "430204")
 # Prefix of tracking numbers (工单号): SF20260621-0001.
 GRIDGOV_TRACKING_PREFIX = env_str("GRIDGOV_TRACKING_PREFIX", "SF")
+# The address residents reach the site at; links in WeChat messages and group posts start with it.
+GRIDGOV_PUBLIC_URL = env_str("GRIDGOV_PUBLIC_URL", "")
+
+# Intake (see .env.example): rate limits of the public report page and of tracking lookups (0: off).
+GRIDGOV_REPORT_LIMIT_PHONE_HOUR = env_int("GRIDGOV_REPORT_LIMIT_PHONE_HOUR", 5)
+GRIDGOV_REPORT_LIMIT_PHONE_DAY = env_int("GRIDGOV_REPORT_LIMIT_PHONE_DAY", 20)
+GRIDGOV_REPORT_LIMIT_ADDRESS_HOUR = env_int("GRIDGOV_REPORT_LIMIT_ADDRESS_HOUR", 10)
+GRIDGOV_REPORT_LIMIT_IP = env_int("GRIDGOV_REPORT_LIMIT_IP", 30)
+GRIDGOV_REPORT_LIMIT_IP_WINDOW = env_int("GRIDGOV_REPORT_LIMIT_IP_WINDOW", 600)
+GRIDGOV_TRACK_LIMIT_IP = env_int("GRIDGOV_TRACK_LIMIT_IP", 20)
+GRIDGOV_TRACK_LIMIT_IP_WINDOW = env_int("GRIDGOV_TRACK_LIMIT_IP_WINDOW", 600)
+# Open311: whom partner systems ask about the service (empty: the district grid centre).
+GRIDGOV_OPEN311_CONTACT = env_str("GRIDGOV_OPEN311_CONTACT", "")
+# JSON API: the largest JSON body (photos in base64); larger photo sets go as multipart.
+GRIDGOV_API_MAX_JSON_BYTES = env_int("GRIDGOV_API_MAX_JSON_BYTES", 32 * 1024 * 1024)
+# The WeChat official account (checked by wechat.E001/E002/W001).
+GRIDGOV_WECHAT_TOKEN = env_str("GRIDGOV_WECHAT_TOKEN", "")
+GRIDGOV_WECHAT_AES_KEY = env_str("GRIDGOV_WECHAT_AES_KEY", "")
+GRIDGOV_WECHAT_APPID = env_str("GRIDGOV_WECHAT_APPID", "")
+GRIDGOV_WECHAT_SECRET = env_str("GRIDGOV_WECHAT_SECRET", "")
+GRIDGOV_WECHAT_TEMPLATE_ID = env_str("GRIDGOV_WECHAT_TEMPLATE_ID", "")
+GRIDGOV_WECHAT_TEMPLATE_FIELDS = env_str(
+    "GRIDGOV_WECHAT_TEMPLATE_FIELDS", "text=first,tracking_no=keyword1,status=keyword2,time=keyword3"
+)
+GRIDGOV_WECHAT_API_BASE = env_str("GRIDGOV_WECHAT_API_BASE", "https://api.weixin.qq.com")
+# WeCom: the group robots' API and the app callback.
+GRIDGOV_WECOM_API_BASE = env_str("GRIDGOV_WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+GRIDGOV_WECOM_TOKEN = env_str("GRIDGOV_WECOM_TOKEN", "")
+GRIDGOV_WECOM_AES_KEY = env_str("GRIDGOV_WECOM_AES_KEY", "")
+GRIDGOV_WECOM_CORPID = env_str("GRIDGOV_WECOM_CORPID", "")
+GRIDGOV_WECOM_SECRET = env_str("GRIDGOV_WECOM_SECRET", "")
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import HttpRequest
@@ -25,17 +26,15 @@ from django.utils.translation import gettext as _
 from gridgov.api.errors import ApiError, error
 from gridgov.cases.evidence import MAX_BYTES
 from gridgov.cases.views.forms import MAX_PHOTOS
-from gridgov.lib.env import env_int
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 JSON_TYPES = ("application/json", "")
-# Nine photos of 10 MB in base64 would be 120 MB in memory; larger sets go as multipart.
-DEFAULT_MAX_JSON = 32 * 1024 * 1024
 
 
 def max_json_bytes() -> int:
-    """Return the largest JSON body accepted (GRIDGOV_API_MAX_JSON_BYTES)."""
-    return env_int("GRIDGOV_API_MAX_JSON_BYTES", DEFAULT_MAX_JSON)
+    """Return the largest JSON body accepted (GRIDGOV_API_MAX_JSON_BYTES; nine photos of 10 MB in
+    base64 would be 120 MB in memory, so larger sets go as multipart)."""
+    return int(settings.GRIDGOV_API_MAX_JSON_BYTES)
 
 
 @dataclass

@@ -1,21 +1,17 @@
-"""Settings of the groups app, read where they are used (the lead moves them into settings.py later).
+"""Settings of the groups app (read from the environment in gridgov/settings.py), read when used.
 
-Each is taken from Django's settings when defined there (tests override them so), else from the
-environment. The WeCom API base is configurable so that tests and demos talk to a local stub.
+The WeCom API base is configurable so that tests and demos talk to a local stub.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from gridgov.lib.env import env_str
-
 WECOM_API = "https://qyapi.weixin.qq.com"
 
 
 def _setting(name: str, default: str = "") -> str:
-    value = getattr(settings, name, None)
-    return str(value) if value is not None else env_str(name, default)
+    return str(getattr(settings, name, default))
 
 
 def api_base() -> str:

@@ -30,16 +30,15 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Case
 from gridgov.lib.crypto import cipher_for
-from gridgov.lib.env import env_bool, env_int
+from gridgov.lib.env import env_bool
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
 def setting(name: str, default: int) -> int:
-    """Return the integer setting from Django's settings, else from the environment, else the default."""
-    value = getattr(settings, name, None)
-    return int(value) if value is not None else env_int(name, default)
+    """Return the integer setting (read from the environment in gridgov/settings.py)."""
+    return int(getattr(settings, name, default))
 
 
 # --- per phone and per address, counted in the cases table --------------------------------------------

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from gridgov.lib.env import env_str
 from gridgov.open311 import answers, formats, intake, keys, services
 from gridgov.open311.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, Open311Error
 
@@ -58,10 +57,8 @@ def endpoint(*methods: str) -> Callable[[View], View]:
 @endpoint("GET", "HEAD")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     """Describe this endpoint: the specification, its URL, formats, and whom to ask for a key."""
-    contact = (
-        getattr(settings, "GRIDGOV_OPEN311_CONTACT", "")
-        or env_str("GRIDGOV_OPEN311_CONTACT", "")
-        or _("The district grid centre answers questions about this service.")
+    contact = settings.GRIDGOV_OPEN311_CONTACT or _(
+        "The district grid centre answers questions about this service."
     )
     body = {
         "changeset": CHANGESET,

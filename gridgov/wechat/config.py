@@ -15,8 +15,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from gridgov.lib.env import env_str
-
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 # What a status message says, and the template field each goes in. Older "industry" templates name their
 # fields first/keyword1…; newer ones thing1/character_string2/phrase3/time4 and the like, chosen when
@@ -89,10 +87,7 @@ class Config:
 
 
 def _read(name: str, default: str = "") -> str:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = env_str(name, default)
-    return str(value).strip()
+    return str(getattr(settings, name, default)).strip()
 
 
 def config() -> Config:

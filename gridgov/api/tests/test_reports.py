@@ -193,8 +193,8 @@ def test_an_unsupported_content_type_gets_415(public: Api, mini: MiniDistrict) -
     assert errors == {"__all__": ["Send a JSON object or multipart/form-data."]}
 
 
-def test_a_json_body_over_the_limit_gets_413(public: Api, mini: MiniDistrict, monkeypatch: Any) -> None:
-    monkeypatch.setenv("GRIDGOV_API_MAX_JSON_BYTES", "1000")
+def test_a_json_body_over_the_limit_gets_413(public: Api, mini: MiniDistrict, settings: Any) -> None:
+    settings.GRIDGOV_API_MAX_JSON_BYTES = 1000
     errors = refused(public, report(photos=[b64(f.photo("JPEG", size=(300, 300)))]), 413)
     assert "multipart" in errors["__all__"][0]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -167,9 +168,7 @@ def test_a_method_the_endpoint_does_not_take_is_a_405_error_list(api: Client, db
     assert (root.tag, root.findtext("error/code")) == ("errors", "405")
 
 
-def test_discovery_names_the_contact_set_in_the_environment(
-    api: Client, db: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("GRIDGOV_OPEN311_CONTACT", "网格中心 0731-12345")
+def test_discovery_names_the_contact_set_in_the_settings(api: Client, db: None, settings: Any) -> None:
+    settings.GRIDGOV_OPEN311_CONTACT = "网格中心 0731-12345"
 
     assert api.get(BASE + "discovery.json").json()["contact"] == "网格中心 0731-12345"
