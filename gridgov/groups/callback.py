@@ -34,6 +34,7 @@ from wechatpy.exceptions import InvalidSignatureException
 
 from gridgov.groups import actions, config
 from gridgov.groups.models import GroupMessage
+from gridgov.lib.xmlguard import declares_entities
 
 log = logging.getLogger("gridgov.groups")
 
@@ -135,13 +136,15 @@ def _body(request: HttpRequest) -> bytes:
     if len(body) > MAX_BODY:
         raise Malformed(_("The message is too large."))
     # WeCom never declares entities; a document that does is refused before any parser sees it.
-    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+    if declares_entities(body):
         raise Malformed(_("The message is not encrypted XML as WeCom sends it."))
     return body
 
 
 def _parse(xml: str) -> tuple[str, actions.Inbound | str | None]:
     """Return the sender and the forwarded text or photo, None for an event, or the reply for a kind not kept."""
+    if declares_entities(xml):  # the decrypted document gets the same check as the envelope
+        raise Malformed(_("The decrypted message is not a WeCom message."))
     try:
         message: Any = parse_message(xml)
         kind = message.type
