@@ -56,7 +56,9 @@ class Rating(models.TextChoices):
 class Case(models.Model):
     """A reported matter. Its status changes only through `cases.actions`; the log says how."""
 
-    tracking_no = models.CharField(_("tracking number"), max_length=20, unique=True)
+    # Unique by a constraint in Meta rather than `unique=True`, which on PostgreSQL adds a second
+    # index for LIKE searches that nothing makes (see "Indexes" in Meta).
+    tracking_no = models.CharField(_("tracking number"), max_length=20)
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.REPORTED)
     # Incremented by every move; a move applies only if the version it read is still current.
     version = models.PositiveIntegerField(default=0)
@@ -68,6 +70,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("category"),
+        db_index=False,  # (category, created_at) serves it
     )
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.TextField(_("description"), max_length=4000)
@@ -76,7 +79,13 @@ class Case(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     # The grid of the boundary generation in force when the case was located; never recomputed.
     grid = models.ForeignKey(
-        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("grid")
+        Grid,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("grid"),
+        db_index=False,  # (grid, status) serves it
     )
     generation = models.ForeignKey(
         Generation,
@@ -85,12 +94,13 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("boundary generation"),
+        db_index=False,  # never searched by; deleting a generation (rare, and protected) scans instead
     )
     level = models.CharField(_("owning level"), max_length=12, choices=Level.choices, default=Level.GRID)
 
     reporter_name = models.CharField(_("reporter"), max_length=50, blank=True)
     reporter_phone_encrypted = models.CharField(max_length=120, blank=True)
-    reporter_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    reporter_phone_hash = models.CharField(max_length=64, blank=True)
     reporter_phone_last4 = models.CharField(_("reporter phone (last 4 digits)"), max_length=4, blank=True)
     reporter_contact = models.CharField(_("reply address"), max_length=120, blank=True)
     reported_by = models.ForeignKey(
@@ -100,6 +110,7 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("reported by"),
+        db_index=False,  # a partial index in Meta
     )
 
     lead_department = models.ForeignKey(
@@ -117,6 +128,7 @@ class Case(models.Model):
         blank=True,
         related_name="led_cases",
         verbose_name=_("lead handler"),
+        db_index=False,  # a partial index in Meta
     )
     merged_into = models.ForeignKey(
         "self",
@@ -125,6 +137,7 @@ class Case(models.Model):
         blank=True,
         related_name="merged",
         verbose_name=_("merged into"),
+        db_index=False,  # a partial index in Meta
     )
 
     created_at = models.DateTimeField(_("reported at"), db_index=True)
@@ -150,6 +163,11 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
+        # Indexes: every move updates the case row, and each index of the table takes a new entry on
+        # every such update (the status and deadline columns are indexed, so none is a HOT update).
+        # So no index here repeats the first column of another, none exists for searches nobody
+        # makes, and a column that is empty on most cases is indexed only where it is set.
+        constraints = [models.UniqueConstraint(fields=["tracking_no"], name="case_tracking_no_unique")]
         indexes = [
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["grid", "status"]),
@@ -159,6 +177,22 @@ class Case(models.Model):
             # The deadline sweep reads only open cases that have not yet been urged for being overdue.
             models.Index(
                 fields=["due_at"], name="case_sweep_idx", condition=models.Q(overdue_urged_at__isnull=True)
+            ),
+            # The public page's rate limit counts a phone's reports of the last hour and day.
+            models.Index(fields=["reporter_phone_hash", "created_at"], name="case_phone_recent_idx"),
+            # Staff's own reports (patrol, hotline), a person's lead cases, the cases merged into one.
+            models.Index(
+                fields=["reported_by", "created_at"],
+                name="case_reported_by_idx",
+                condition=models.Q(reported_by__isnull=False),
+            ),
+            models.Index(
+                fields=["lead_user"], name="case_lead_user_idx", condition=models.Q(lead_user__isnull=False)
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="case_merged_into_idx",
+                condition=models.Q(merged_into__isnull=False),
             ),
         ]
 
@@ -170,7 +204,11 @@ class Transition(models.Model):
     """One immutable row per move: who, in which role, from, to, when, note, deadline then in force."""
 
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("case")
+        Case,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name=_("case"),
+        db_index=False,  # the unique (case, seq) serves it
     )
     seq = models.PositiveIntegerField(_("sequence number"))
     move = models.CharField(_("move"), max_length=30)
@@ -222,6 +260,7 @@ class Task(models.Model):
         blank=True,
         related_name="tasks",
         verbose_name=_("department"),
+        db_index=False,  # (department, state) serves it
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -230,6 +269,7 @@ class Task(models.Model):
         blank=True,
         related_name="tasks",
         verbose_name=_("staff member"),
+        db_index=False,  # (user, state) serves it
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(_("created"))
