@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gridgov.cases.models import Attachment, Case, Transition
+from gridgov.lib import rows
 
 # Teach Pillow to open HEIC/HEIF (format "HEIF"); idempotent, so importing this module twice is harmless.
 pillow_heif.register_heif_opener()
@@ -209,6 +210,8 @@ def store_photos(
     case: Case, photos: list[Photo], kind: str, at: datetime, transition: Transition | None = None
 ) -> list[Attachment]:
     """Store the photos through the default storage and attach them to the case (and the move)."""
+    if photos and transition is not None and transition.pk is None:
+        rows.flush()  # the move's writes were gathered (`rows.atomic`): its transition gets its id
     attachments = []
     for photo in photos:
         attachment = Attachment(

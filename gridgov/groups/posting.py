@@ -38,10 +38,11 @@ TEST = "group_test"
 CASE_EVENTS = {"acknowledge": NEW, "handled": HANDLED, "closed": CLOSED}
 
 
-def post_case_event(case: Case, event: str, at: datetime | None = None) -> int:
+def post_case_event(case: Case, event: str, at: datetime | None = None) -> int | None:
     """Queue the event of the case (reported, handled, closed) for its grid's active robot; return how many.
 
     Other events are ignored without touching the database, so a move may call this for any event.
+    Inside a move on PostgreSQL the post joins the move's statement and the count is not known: None.
     """
     kind = CASE_EVENTS.get(event)
     if kind is None or case.grid_id is None or case.grid_id not in grids_with_robots():
@@ -86,7 +87,11 @@ def post_notice(notice: ServiceNotice, kind: str = NOTICE) -> int:
     """Queue the notice (or its withdrawal) for the active robots of its grids, in one statement."""
     alias = router.db_for_write(OutboxMessage)
     payload = {"notice": notice.pk}
-    return outbox.enqueue_selected(WECOM, _notice_robots_sql(alias), [notice.pk, True], ROBOT, kind, payload)
+    posted = outbox.enqueue_selected(
+        WECOM, _notice_robots_sql(alias), [notice.pk, True], ROBOT, kind, payload
+    )
+    assert posted is not None, "notices are published outside a move's gathered writes"
+    return posted
 
 
 def post_test(robot: GroupRobot) -> None:

@@ -4,18 +4,31 @@ Composing a statement through the queryset API costs several times what the data
 it, and a move makes a handful of them. These helpers build each statement shape once per process
 (names quoted by the backend) and prepare every value with its model field, exactly as the ORM
 prepares it; they send no model signals, so use them only for models nothing listens to.
+
+Inside `atomic()` on PostgreSQL their writes are not sent one by one: they are gathered and sent as
+one statement of data-modifying CTEs when the block ends, or before any other statement reaches the
+connection (so a read always sees the writes before it). A block whose only statement that is, and
+that is nobody's nested block, runs it in autocommit: one round trip instead of BEGIN, a statement
+per write and COMMIT. A guard (a conditional UPDATE, the claim of a case move) gates every write of
+the gathered statement: when it matches no row, nothing is written. See `Batch`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache, partial
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+
+# What a caller is given for each id an insert creates, or told when a guard matched no row.
+OnIds = Callable[[list[int]], object]
+Refusal = Callable[[], object]
 
 
 class IfNull:
@@ -27,34 +40,58 @@ class IfNull:
         self.value = value
 
 
+class Added:
+    """A number added to the column's value (`column = column + amount`), as a version counter is bumped."""
+
+    __slots__ = ("amount",)
+
+    def __init__(self, amount: int) -> None:
+        self.amount = amount
+
+
 def insert(
-    model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: bool = False
+    model: type[Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool = False,
+    on_ids: OnIds | None = None,
 ) -> list[int]:
     """Insert the rows (values in the order of `names`) with one statement; return the new ids if asked.
 
-    SQLite takes a long list in batches of at most 999 parameters. Ids come back only where the
-    backend returns columns from an INSERT (SQLite 3.35+, PostgreSQL); callers asking for them
-    fall back to the ORM elsewhere.
+    `returning` wants the ids now, so inside `atomic()` the gathered writes are sent first; `on_ids`
+    is given them when the insert is written, which inside `atomic()` may be later. SQLite takes a
+    long list in batches of at most 999 parameters. Ids come back only where the backend returns
+    columns from an INSERT (SQLite 3.35+, PostgreSQL); callers asking for them fall back to the ORM
+    elsewhere.
     """
     if not rows:
         return []
-    connection = _connection(model)
+    connection, batch = _target(model)
     fields = [_field(model, name) for name in names]
     params = [
         prepare(field, value, connection) for row in rows for field, value in zip(fields, row, strict=True)
     ]
+    if batch is not None and not returning:
+        batch.make_room(model._meta.db_table, updates=False, params=len(params))
+        render = partial(_insert_sql, model, connection.alias, tuple(names), len(rows), on_ids is not None)
+        batch.add(render, params, model._meta.db_table, on_ids=on_ids, pk=_pk_column(model, connection))
+        return []
     # SQLite caps the parameters of one statement; a long list of recipients goes in batches.
     limit = connection.features.max_query_params
     per_batch = max(1, limit // len(names)) if limit else len(rows)
+    want_ids = returning or on_ids is not None
     ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_batch):
             count = min(per_batch, len(rows) - start)
             width = count * len(names)
-            sql = _insert_sql(model, connection.alias, tuple(names), count, returning)
+            sql = _insert_sql(model, connection.alias, tuple(names), count, want_ids, False)
             cursor.execute(sql, params[start * len(names) : start * len(names) + width])
-            if returning:
+            if want_ids:
                 ids.extend(row[0] for row in cursor.fetchall())
+    if on_ids is not None:
+        on_ids(ids)
     return ids
 
 
@@ -69,14 +106,15 @@ class Selected:
 
 def insert_from(
     model: type[Model], values: Mapping[str, Any], source: str, params: Sequence[Any], order_by: str
-) -> int:
+) -> int | None:
     """Insert one row per row of the source query, in the order of its column `order_by`; return how many.
 
     Saves the round trip of reading the source first (who to tell) and writing the rows after.
     `values` maps field names to a `Selected` column of the source or to a value, the same for every
-    row; `params` are the source query's own.
+    row; `params` are the source query's own. Inside `atomic()` on PostgreSQL the insert joins the
+    gathered writes and the count is not known: None.
     """
-    connection = _connection(model)
+    connection, batch = _target(model)
     prepared = [
         prepare(_field(model, name), value, connection)
         for name, value in values.items()
@@ -85,22 +123,32 @@ def insert_from(
     shape = tuple(
         (name, value.column if isinstance(value, Selected) else None) for name, value in values.items()
     )
+    if batch is not None:
+        batch.make_room(model._meta.db_table, updates=False, params=len(prepared) + len(params))
+        render = partial(_insert_from_sql, model, connection.alias, shape, source, order_by)
+        batch.add(render, [*prepared, *params], model._meta.db_table)
+        return None
     with connection.cursor() as cursor:
         cursor.execute(
-            _insert_from_sql(model, connection.alias, shape, source, order_by), [*prepared, *params]
+            _insert_from_sql(model, connection.alias, shape, source, order_by, False), [*prepared, *params]
         )
         return int(cursor.rowcount)
 
 
-def update(model: type[Model], changes: Mapping[str, Any], where: Mapping[str, Any]) -> int:
+def update(
+    model: type[Model], changes: Mapping[str, Any], where: Mapping[str, Any], *, guard: Refusal | None = None
+) -> int | None:
     """Update the rows matching `where` (equality, or membership for a tuple) and return how many.
 
-    A change given as `IfNull(value)` keeps a value already in the column.
+    A change given as `IfNull(value)` keeps a value already in the column; `Added(n)` adds to it.
+    With `guard`, the update is a claim: when it matches no row, `guard` is called (it raises, as a
+    move refuses) and, inside `atomic()` on PostgreSQL, no other write gathered with it is made.
+    Inside `atomic()` on PostgreSQL the update joins the gathered writes and the count is not
+    known: None.
     """
-    connection = _connection(model)
+    connection, batch = _target(model)
     params = [
-        prepare(_field(model, name), value.value if isinstance(value, IfNull) else value, connection)
-        for name, value in changes.items()
+        prepare(_field(model, name), _changed_value(value), connection) for name, value in changes.items()
     ]
     for name, value in where.items():
         field = _field(model, name)
@@ -108,12 +156,216 @@ def update(model: type[Model], changes: Mapping[str, Any], where: Mapping[str, A
         assert values and None not in values, f"`{name} = NULL` matches no row"
         params.extend(prepare(field, item, connection) for item in values)
     shape = (
-        tuple((name, isinstance(value, IfNull)) for name, value in changes.items()),
+        tuple((name, _change_kind(value)) for name, value in changes.items()),
         tuple((name, len(value) if isinstance(value, tuple) else 0) for name, value in where.items()),
     )
+    if batch is not None:
+        table = model._meta.db_table
+        batch.make_room(table, updates=True, params=len(params), guard=guard is not None)
+        render = partial(_update_sql, model, connection.alias, *shape)
+        if guard is None:
+            batch.add(render, params, table, updates=True)
+        else:
+            batch.set_guard(render, params, table, guard)
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, connection.alias, *shape), params)
-        return int(cursor.rowcount)
+        cursor.execute(_update_sql(model, connection.alias, *shape, False), params)
+        count = int(cursor.rowcount)
+    if guard is not None and count == 0:
+        guard()
+    return count
+
+
+def _changed_value(value: Any) -> Any:
+    if isinstance(value, IfNull):
+        return value.value
+    if isinstance(value, Added):
+        return value.amount
+    return value
+
+
+def _change_kind(value: Any) -> str:
+    return "ifnull" if isinstance(value, IfNull) else "added" if isinstance(value, Added) else ""
+
+
+# --- gathered writes (PostgreSQL) -------------------------------------------------------------------
+
+# The CTE of the guard, and what every gathered write is conditioned on when there is one.
+GUARD = "gridgov_guard"
+GATE = f"EXISTS (SELECT 1 FROM {GUARD})"
+# PostgreSQL takes at most 65,535 parameters in a statement; a batch near that is sent in parts.
+MAX_BATCH_PARAMS = 30_000
+Render = Callable[[bool], str]
+
+
+class _Write:
+    """One gathered write: its statement (gated by the guard or not), values, and who wants its ids."""
+
+    __slots__ = ("on_ids", "params", "pk", "render")
+
+    def __init__(self, render: Render, params: list[Any], on_ids: OnIds | None, pk: str) -> None:
+        self.render, self.params, self.on_ids, self.pk = render, params, on_ids, pk
+
+
+class Batch:
+    """The writes of one `atomic()` block on PostgreSQL, sent as one statement.
+
+    Data-modifying CTEs run on one snapshot: none sees another's rows. So a write is gathered only
+    where that cannot matter (inserts, and an update of a table nothing in the batch wrote yet);
+    anything else first sends what was gathered, as does any other statement on the connection.
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper, outermost: bool) -> None:
+        self.connection = connection
+        self.outermost = outermost
+        self.writes: list[_Write] = []
+        self.guard: tuple[Render, list[Any], Refusal] | None = None
+        self.written: set[str] = set()  # tables written by the gathered writes
+        self.updated: set[str] = set()  # tables updated by them
+        self.params = 0
+
+    def make_room(self, table: str, *, updates: bool, params: int, guard: bool = False) -> None:
+        """Send what was gathered when the next write could not run beside it in one statement."""
+        if (
+            table in self.updated
+            or (updates and table in self.written)
+            or (guard and self.guard is not None)
+            or self.params + params > MAX_BATCH_PARAMS
+        ):
+            self.flush()
+
+    def add(
+        self,
+        render: Render,
+        params: list[Any],
+        table: str,
+        *,
+        updates: bool = False,
+        on_ids: OnIds | None = None,
+        pk: str = "",
+    ) -> None:
+        """Gather a write of the table (after `make_room`)."""
+        self.writes.append(_Write(render, params, on_ids, pk))
+        self._note(params, table, updates)
+
+    def set_guard(self, render: Render, params: list[Any], table: str, refusal: Refusal) -> None:
+        """Gather the guard, an update of the table (after `make_room`)."""
+        self.guard = (render, params, refusal)
+        self._note(params, table, True)
+
+    def _note(self, params: list[Any], table: str, updates: bool) -> None:
+        self.params += len(params)
+        self.written.add(table)
+        if updates:
+            self.updated.add(table)
+
+    def before_statement(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        """Send the gathered writes before any other statement, so that it sees them (an execute wrapper)."""
+        if self.writes or self.guard is not None:
+            self.flush()
+        return execute(sql, params, many, context)
+
+    def discard(self) -> None:
+        """Forget the gathered writes (the block failed; they were never sent)."""
+        self.writes, self.guard, self.params = [], None, 0
+        self.written.clear()
+        self.updated.clear()
+
+    def flush(self, *, last: bool = False) -> None:
+        """Send the gathered writes as one statement; call the guard's refusal if it matched no row.
+
+        `last`: the block ends with this statement. When it is the outermost block and nothing else
+        ran in its transaction, the statement runs in autocommit: it is the whole transaction.
+        """
+        writes, guard = self.writes, self.guard
+        if not writes and guard is None:
+            return
+        self.discard()
+        gated = guard is not None
+        members = tuple(write.render(gated) for write in writes)
+        wanted = tuple((i, write.pk) for i, write in enumerate(writes) if write.on_ids is not None)
+        params = [*(guard[1] if guard else ()), *(p for write in writes for p in write.params)]
+        sql = _batch_sql(guard[0](False) if guard else None, members, wanted)
+        raw = self.connection.connection
+        alone = last and self.outermost and raw.info.transaction_status == _IDLE
+        if alone:
+            raw.autocommit = True
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+        finally:
+            if alone:
+                raw.autocommit = False
+        if guard is not None and row[0] == 0:
+            guard[2]()
+        for (_, _), ids, write in zip(wanted, row[1:], (w for w in writes if w.on_ids), strict=True):
+            assert write.on_ids is not None
+            write.on_ids(list(ids))
+
+
+try:  # the idle transaction status of a psycopg connection, where psycopg is installed
+    from psycopg.pq import TransactionStatus
+
+    _IDLE: Any = TransactionStatus.IDLE
+except ImportError:  # pragma: no cover - PostgreSQL needs psycopg; nothing is gathered without it
+    _IDLE = None
+
+
+@lru_cache(maxsize=256)
+def _batch_sql(guard: str | None, members: tuple[str, ...], wanted: tuple[tuple[int, str], ...]) -> str:
+    """Return the statement of a batch: the guard and each write a CTE; it selects the guard's count and the ids."""
+    parts = [f"{GUARD} AS ({guard} RETURNING 1)"] if guard is not None else []
+    parts.extend(f"w{i} AS ({sql})" for i, sql in enumerate(members))
+    results = [f"(SELECT count(*) FROM {GUARD})" if guard is not None else "1"]
+    results.extend(f"ARRAY(SELECT {pk} FROM w{i} ORDER BY {pk})" for i, pk in wanted)
+    return f"WITH {', '.join(parts)} SELECT {', '.join(results)}"
+
+
+_BATCH: ContextVar[Batch | None] = ContextVar("gridgov_rows_batch", default=None)
+
+
+def flush(using: str | None = None) -> None:
+    """Send the writes gathered in the current `atomic()` block now (the new rows get their ids)."""
+    batch = _batch(connections[using or DEFAULT_DB_ALIAS])
+    if batch is not None:
+        batch.flush()
+
+
+def _batch(connection: BaseDatabaseWrapper) -> Batch | None:
+    batch = _BATCH.get()
+    return batch if batch is not None and batch.connection is connection else None
+
+
+@contextmanager
+def atomic(using: str | None = None) -> Iterator[None]:
+    """A transaction (`transaction.atomic`) whose writes through these helpers go as one statement on PostgreSQL.
+
+    Nested inside another on the same connection, it joins the outer block's batch (inside its own
+    savepoint, which sends what was gathered before it). Elsewhere it is `transaction.atomic`.
+    """
+    connection = connections[using or DEFAULT_DB_ALIAS]
+    current = _BATCH.get()
+    if connection.vendor != "postgresql" or current is not None:
+        with transaction.atomic(using=connection.alias):
+            try:
+                yield
+            except BaseException:
+                if current is not None and current.connection is connection:
+                    current.discard()  # gathered inside this block's savepoint, which rolls back
+                raise
+        return
+    batch = Batch(connection, outermost=not connection.in_atomic_block)
+    token = _BATCH.set(batch)
+    try:
+        with transaction.atomic(using=connection.alias):
+            with connection.execute_wrapper(batch.before_statement):
+                yield
+            batch.flush(last=True)
+    finally:
+        _BATCH.reset(token)
 
 
 def unsized_type(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> str:
@@ -127,8 +379,13 @@ def unsized_type(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> str
     return re.sub(r"\(.*?\)", "", db_type)
 
 
-def _connection(model: type[Model]) -> BaseDatabaseWrapper:
-    return connections[router.db_for_write(model)]
+def _target(model: type[Model]) -> tuple[BaseDatabaseWrapper, Batch | None]:
+    """Return the connection the model is written on, and the batch gathering its writes if one is."""
+    alias = router.db_for_write(model)
+    batch = _BATCH.get()
+    if batch is not None and batch.connection.alias == alias:
+        return batch.connection, batch  # (the connection at hand: looking it up costs more)
+    return connections[alias], None
 
 
 def _field(model: type[Model], name: str) -> Field[Any, Any]:
@@ -188,23 +445,46 @@ def _column(model: type[Model], name: str, quote: Any) -> str:
     return str(quote(str(_field(model, name).column)))
 
 
+def _pk_column(model: type[Model], connection: BaseDatabaseWrapper) -> str:
+    pk = model._meta.pk
+    assert pk is not None
+    return str(connection.ops.quote_name(str(pk.column)))
+
+
 @lru_cache(maxsize=64)
-def _insert_sql(model: type[Model], alias: str, names: tuple[str, ...], rows: int, returning: bool) -> str:
-    """Return the INSERT of `rows` rows of the named fields (each shape built once)."""
-    quote = connections[alias].ops.quote_name
+def _insert_sql(
+    model: type[Model], alias: str, names: tuple[str, ...], rows: int, returning: bool, gated: bool
+) -> str:
+    """Return the INSERT of `rows` rows of the named fields (each shape built once).
+
+    Gated by a batch's guard (PostgreSQL), the rows are selected where the guard matched, each value
+    cast to its column's type as `_insert_from_sql` explains.
+    """
+    connection = connections[alias]
+    quote = connection.ops.quote_name
     columns = ", ".join(_column(model, name, quote) for name in names)
-    row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"
+    if gated:
+        casts = ", ".join(f"CAST(%s AS {unsized_type(_field(model, name), connection)})" for name in names)
+        if rows == 1:
+            values = f"SELECT {casts} WHERE {GATE}"
+        else:
+            values = f"SELECT * FROM (VALUES {', '.join([f'({casts})'] * rows)}) AS v WHERE {GATE}"
+    else:
+        values = "VALUES " + ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * rows)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {values}"
     if returning:
-        pk = model._meta.pk
-        assert pk is not None
-        sql += f" RETURNING {quote(str(pk.column))}"
+        sql += f" RETURNING {_pk_column(model, connection)}"
     return sql
 
 
 @lru_cache(maxsize=64)
 def _insert_from_sql(
-    model: type[Model], alias: str, shape: tuple[tuple[str, str | None], ...], source: str, order_by: str
+    model: type[Model],
+    alias: str,
+    shape: tuple[tuple[str, str | None], ...],
+    source: str,
+    order_by: str,
+    gated: bool,
 ) -> str:
     """Return the INSERT … SELECT of `insert_from` (each shape built once).
 
@@ -222,9 +502,10 @@ def _insert_from_sql(
         if connection.vendor == "postgresql":
             value = f"CAST({value} AS {unsized_type(field, connection)})"
         selected.append(value)
+    where = f" WHERE {GATE}" if gated else ""
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(selected)} FROM ({source}) src ORDER BY src.{quote(order_by)}"
+        f"SELECT {', '.join(selected)} FROM ({source}) src{where} ORDER BY src.{quote(order_by)}"
     )
 
 
@@ -232,22 +513,38 @@ def _insert_from_sql(
 def _update_sql(
     model: type[Model],
     alias: str,
-    changes: tuple[tuple[str, bool], ...],
+    changes: tuple[tuple[str, str], ...],
     where: tuple[tuple[str, int], ...],
+    gated: bool,
 ) -> str:
     """Return the UPDATE of the changed fields where the conditions hold (each shape built once)."""
     quote = connections[alias].ops.quote_name
     assignments = []
-    for name, if_null in changes:
+    for name, kind in changes:
         column = _column(model, name, quote)
-        assignments.append(f"{column} = COALESCE({column}, %s)" if if_null else f"{column} = %s")
+        value = {"ifnull": f"COALESCE({column}, %s)", "added": f"{column} + %s"}.get(kind, "%s")
+        assignments.append(f"{column} = {value}")
     conditions = []
     for name, members in where:
         column = _column(model, name, quote)
         conditions.append(f"{column} IN ({', '.join(['%s'] * members)})" if members else f"{column} = %s")
+    if gated:
+        conditions.append(GATE)
     return (
         f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} WHERE {' AND '.join(conditions)}"
     )
 
 
-__all__ = ["IfNull", "Selected", "insert", "insert_from", "prepare", "unsized_type", "update"]
+__all__ = [
+    "Added",
+    "Batch",
+    "IfNull",
+    "Selected",
+    "atomic",
+    "flush",
+    "insert",
+    "insert_from",
+    "prepare",
+    "unsized_type",
+    "update",
+]

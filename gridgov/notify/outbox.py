@@ -93,10 +93,11 @@ def enqueue_selected(
     payload: dict[str, Any],
     case: Case | None = None,
     at: datetime | None = None,
-) -> int:
+) -> int | None:
     """Queue the same message for each recipient the source query selects (in its `column`, in order).
 
-    One statement reads the recipients and writes the messages; return how many were queued.
+    One statement reads the recipients and writes the messages; return how many were queued (None
+    inside `rows.atomic` on PostgreSQL, where the statement joins the move's and is sent later).
     """
     now = timezone.now()
     values = {

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.cases import workflow
 from gridgov.cases.actions import common
-from gridgov.cases.actions.base import MoveRefused, apply_move
+from gridgov.cases.actions.base import MoveRefused, apply_move, one_transaction
 from gridgov.cases.models import Case, Rating, Status, Transition
 from gridgov.cases.permissions import area_staff
 from gridgov.people.models import Role, User
@@ -19,7 +18,7 @@ from gridgov.people.models import Role, User
 Move = workflow.Move
 
 
-@transaction.atomic
+@one_transaction
 def note(case: Case, user: User, text: str, *, public: bool = True, at: datetime | None = None) -> Transition:
     """Write a progress note on the case; a public one is sent to the reporter and shown on the tracking page."""
     at = common.moment(at)
@@ -31,7 +30,7 @@ def note(case: Case, user: User, text: str, *, public: bool = True, at: datetime
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def urge(case: Case, user: User, text: str = "", *, at: datetime | None = None) -> Transition:
     """Urge whoever has the case now (督办): the lead, or the area's dispatchers before dispatch."""
     at = common.moment(at)
@@ -72,7 +71,7 @@ def _reopen(case: Case, user: User | None, role: str, reason: str, at: datetime)
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def reopen(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Reopen a closed case because the problem came back or the reporter is not satisfied."""
     at = common.moment(at)
@@ -81,7 +80,7 @@ def reopen(case: Case, user: User, reason: str, *, at: datetime | None = None) -
     return _reopen(case, user, role, reason, at)
 
 
-@transaction.atomic
+@one_transaction
 def rate(
     case: Case,
     rating: str,

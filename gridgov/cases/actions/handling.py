@@ -6,13 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from gridgov.cases import evidence, workflow
 from gridgov.cases.actions import common
-from gridgov.cases.actions.base import CaseChanged, MoveRefused, apply_move
+from gridgov.cases.actions.base import CaseChanged, MoveRefused, apply_move, one_transaction
 from gridgov.cases.models import Attachment, Case, Status, Task, Transition
 from gridgov.cases.permissions import (
     OPEN_TASK_STATES,
@@ -32,7 +31,7 @@ Target = Department | User
 # --- dispatch --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@one_transaction
 def dispatch(
     case: Case,
     user: User,
@@ -166,7 +165,7 @@ def cancel_open_tasks(case: Case) -> None:
 # --- the lead's moves ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@one_transaction
 def sign(case: Case, user: User, *, note: str = "", at: datetime | None = None) -> Transition:
     """Sign for the case as its lead (签收); the handling clock starts."""
     at = common.moment(at)
@@ -184,7 +183,7 @@ def sign(case: Case, user: User, *, note: str = "", at: datetime | None = None) 
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def return_case(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Send a wrong dispatch back (回退) to be dispatched again; the lead task counts as returned."""
     at = common.moment(at)
@@ -208,7 +207,7 @@ def return_case(case: Case, user: User, reason: str, *, at: datetime | None = No
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def report_done(
     case: Case,
     user: User,
@@ -280,7 +279,7 @@ def _task_move(task: Task, user: User, event: str, to_state: str, at: datetime, 
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def sign_task(task: Task, user: User, *, at: datetime | None = None) -> Transition:
     """Sign for an assisting task, or for an urgent alert of the grid team (the lead signs the case)."""
     if task.lead:
@@ -288,7 +287,7 @@ def sign_task(task: Task, user: User, *, at: datetime | None = None) -> Transiti
     return _task_move(task, user, "signed", Task.State.SIGNED, common.moment(at), "")
 
 
-@transaction.atomic
+@one_transaction
 def task_done(
     task: Task,
     user: User,
@@ -313,7 +312,7 @@ def task_done(
 # --- verification ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@one_transaction
 def verify_pass(
     case: Case,
     user: User,
@@ -341,7 +340,7 @@ def verify_pass(
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def verify_fail(
     case: Case,
     user: User,

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import router, transaction
+from django.db import router
 from django.utils.translation import gettext as _
 
 from gridgov.cases import evidence
 from gridgov.cases.actions import common
-from gridgov.cases.actions.base import log_transition
+from gridgov.cases.actions.base import log_transition, one_transaction
 from gridgov.cases.actions.tracking import next_tracking_no
 from gridgov.cases.categories import guess_category
 from gridgov.cases.models import Attachment, Case, Category, Channel, Status, Task, Transition, Urgency
@@ -180,7 +180,7 @@ def _locate_address(address: str) -> Place:
     return Place(grid, None, match.building.lon, match.building.lat, address)
 
 
-@transaction.atomic
+@one_transaction
 def _store(
     *,
     channel: str,

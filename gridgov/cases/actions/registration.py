@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.cases import evidence, routing
 from gridgov.cases.actions import common
-from gridgov.cases.actions.base import MoveRefused, apply_move
+from gridgov.cases.actions.base import MoveRefused, apply_move, one_transaction
 from gridgov.cases.actions.handling import cancel_open_tasks, dispatch_to
 from gridgov.cases.models import Attachment, Case, Category, Status, Transition, Urgency
 from gridgov.cases.permissions import area_staff
@@ -35,7 +34,7 @@ def _checked_category(category: Category | None, case: Case) -> Category:
     return chosen
 
 
-@transaction.atomic
+@one_transaction
 def accept(
     case: Case,
     user: User,
@@ -79,7 +78,7 @@ def _auto_dispatch(case: Case, at: datetime) -> None:
     dispatch_to(case, None, SYSTEM, lead=target.user, assists=(), note=note, due_at=None, at=at)
 
 
-@transaction.atomic
+@one_transaction
 def reject(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Refuse the report (不予受理) with a reason the reporter is told."""
     at = common.moment(at)
@@ -94,7 +93,7 @@ def reject(case: Case, user: User, reason: str, *, at: datetime | None = None) -
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def merge(case: Case, user: User, into: Case, *, note: str = "", at: datetime | None = None) -> Transition:
     """Merge the report into an open case of the same matter; both timelines link, both reporters hear."""
     at = common.moment(at)
@@ -123,7 +122,7 @@ def _check_merge_target(case: Case, into: Case) -> None:
         raise MoveRefused(_("Merge only into a case of the same category."))
 
 
-@transaction.atomic
+@one_transaction
 def take_in_grid(case: Case, user: User, *, note: str = "", at: datetime | None = None) -> Transition:
     """Take a small matter into the grid (网格自办): the grid worker handles it without dispatch."""
     at = common.moment(at)
@@ -146,7 +145,7 @@ def take_in_grid(case: Case, user: User, *, note: str = "", at: datetime | None 
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def solve_in_grid(
     case: Case,
     user: User,
@@ -176,7 +175,7 @@ def solve_in_grid(
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def escalate(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Hand the case up one level (上报): grid → community → street → district, to be dispatched there."""
     at = common.moment(at)

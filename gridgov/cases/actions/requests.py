@@ -10,13 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.cases import clock, workflow
 from gridgov.cases.actions import common
-from gridgov.cases.actions.base import MoveRefused, apply_move
+from gridgov.cases.actions.base import MoveRefused, apply_move, one_transaction
 from gridgov.cases.actions.handling import cancel_open_tasks
 from gridgov.cases.models import Case, Status, TimeUnit, Transition
 from gridgov.cases.permissions import area_staff
@@ -91,7 +90,7 @@ def _extension_data(
     return {"amount": amount, "unit": unit}
 
 
-@transaction.atomic
+@one_transaction
 def request_extension(
     case: Case,
     user: User,
@@ -124,14 +123,14 @@ def _extended(case: Case, request: dict[str, Any], at: datetime) -> dict[str, An
     return {"due_at": due, "case_due_at": case_due, "overdue_urged_at": None}
 
 
-@transaction.atomic
+@one_transaction
 def approve_extension(case: Case, user: User, *, note: str = "", at: datetime | None = None) -> Transition:
     """Grant the waiting extension: the stage's and the whole case's deadlines move later."""
     at = common.moment(at)
     return _answer(case, user, "extension", True, note, at, lambda request: _extended(case, request.data, at))
 
 
-@transaction.atomic
+@one_transaction
 def deny_extension(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Refuse the waiting extension, with a reason."""
     return _answer(case, user, "extension", False, reason, common.moment(at))
@@ -140,26 +139,26 @@ def deny_extension(case: Case, user: User, reason: str, *, at: datetime | None =
 # --- hold ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@one_transaction
 def request_hold(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Ask to put the case on hold (挂账申请): it cannot be handled now (waiting for funds, weather …)."""
     return _request(case, user, "hold", reason, common.moment(at), {})
 
 
-@transaction.atomic
+@one_transaction
 def approve_hold(case: Case, user: User, *, note: str = "", at: datetime | None = None) -> Transition:
     """Put the case on hold: its clock stops until it is resumed."""
     at = common.moment(at)
     return _answer(case, user, "hold", True, note, at, lambda _request: {"held_since": at}, public=True)
 
 
-@transaction.atomic
+@one_transaction
 def deny_hold(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Refuse the waiting hold, with a reason."""
     return _answer(case, user, "hold", False, reason, common.moment(at))
 
 
-@transaction.atomic
+@one_transaction
 def resume(case: Case, user: User, *, note: str = "", at: datetime | None = None) -> Transition:
     """Take the case off hold; its deadlines move later by the time it spent on hold."""
     at = common.moment(at)
@@ -176,7 +175,7 @@ def resume(case: Case, user: User, *, note: str = "", at: datetime | None = None
 # --- void ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@one_transaction
 def request_void(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Ask to void the case (作废申请): a mistaken or duplicate registration."""
     transition = _request(case, user, "void", reason, common.moment(at), {})
@@ -185,7 +184,7 @@ def request_void(case: Case, user: User, reason: str, *, at: datetime | None = N
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def approve_void(case: Case, user: User, *, note: str = "", at: datetime | None = None) -> Transition:
     """Void the case: it leaves every queue and count, its log stays."""
     at = common.moment(at)
@@ -196,7 +195,7 @@ def approve_void(case: Case, user: User, *, note: str = "", at: datetime | None 
     return transition
 
 
-@transaction.atomic
+@one_transaction
 def deny_void(case: Case, user: User, reason: str, *, at: datetime | None = None) -> Transition:
     """Refuse to void the case, with a reason."""
     return _answer(case, user, "void", False, reason, common.moment(at))
