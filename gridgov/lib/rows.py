@@ -16,9 +16,9 @@ the gathered statement: when it matches no row, nothing is written. See `Batch`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
+from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
 
@@ -68,7 +68,7 @@ def insert(
     if not rows:
         return []
     connection, batch = _target(model)
-    fields = [_field(model, name) for name in names]
+    fields = _fields(model, tuple(names))
     params = [
         prepare(field, value, connection) for row in rows for field, value in zip(fields, row, strict=True)
     ]
@@ -148,7 +148,8 @@ def update(
     """
     connection, batch = _target(model)
     params = [
-        prepare(_field(model, name), _changed_value(value), connection) for name, value in changes.items()
+        prepare(field, _changed_value(value), connection)
+        for field, value in zip(_fields(model, tuple(changes)), changes.values(), strict=True)
     ]
     for name, value in where.items():
         field = _field(model, name)
@@ -301,9 +302,8 @@ class Batch:
                 raw.autocommit = False
         if guard is not None and row[0] == 0:
             guard[2]()
-        for (_, _), ids, write in zip(wanted, row[1:], (w for w in writes if w.on_ids), strict=True):
-            assert write.on_ids is not None
-            write.on_ids(list(ids))
+        for ids, on_ids in zip(row[1:], [w.on_ids for w in writes if w.on_ids is not None], strict=True):
+            on_ids(list(ids))
 
 
 try:  # the idle transaction status of a psycopg connection, where psycopg is installed
@@ -339,33 +339,57 @@ def _batch(connection: BaseDatabaseWrapper) -> Batch | None:
     return batch if batch is not None and batch.connection is connection else None
 
 
-@contextmanager
-def atomic(using: str | None = None) -> Iterator[None]:
+def atomic(using: str | None = None) -> Atomic:
     """A transaction (`transaction.atomic`) whose writes through these helpers go as one statement on PostgreSQL.
 
     Nested inside another on the same connection, it joins the outer block's batch (inside its own
     savepoint, which sends what was gathered before it). Elsewhere it is `transaction.atomic`.
     """
-    connection = connections[using or DEFAULT_DB_ALIAS]
-    current = _BATCH.get()
-    if connection.vendor != "postgresql" or current is not None:
-        with transaction.atomic(using=connection.alias):
-            try:
-                yield
-            except BaseException:
-                if current is not None and current.connection is connection:
-                    current.discard()  # gathered inside this block's savepoint, which rolls back
-                raise
-        return
-    batch = Batch(connection, outermost=not connection.in_atomic_block)
-    token = _BATCH.set(batch)
-    try:
-        with transaction.atomic(using=connection.alias):
-            with connection.execute_wrapper(batch.before_statement):
-                yield
-            batch.flush(last=True)
-    finally:
-        _BATCH.reset(token)
+    return Atomic(using or DEFAULT_DB_ALIAS)
+
+
+class Atomic:
+    """The context manager of `atomic()`: a class, as it runs on every move, rather than a generator."""
+
+    __slots__ = ("alias", "batch", "joined", "token", "transaction")
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self.batch: Batch | None = None
+        self.joined: Batch | None = None
+
+    def __enter__(self) -> None:
+        connection = connections[self.alias]
+        current = _BATCH.get()
+        self.transaction = transaction.atomic(using=self.alias)
+        if connection.vendor != "postgresql" or current is not None:
+            self.joined = current if current is not None and current.connection is connection else None
+            self.transaction.__enter__()
+            return
+        batch = Batch(connection, outermost=not connection.in_atomic_block)
+        self.transaction.__enter__()
+        self.batch = batch
+        self.token = _BATCH.set(batch)
+        connection.execute_wrappers.append(batch.before_statement)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        batch = self.batch
+        if batch is None:
+            if kind is not None and self.joined is not None:
+                self.joined.discard()  # gathered inside this block's savepoint, which rolls back
+            self.transaction.__exit__(kind, error, trace)
+            return
+        try:
+            batch.connection.execute_wrappers.remove(batch.before_statement)
+            if kind is None:
+                try:
+                    batch.flush(last=True)
+                except BaseException as failed:
+                    self.transaction.__exit__(type(failed), failed, failed.__traceback__)
+                    raise
+            self.transaction.__exit__(kind, error, trace)
+        finally:
+            _BATCH.reset(self.token)
 
 
 def unsized_type(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> str:
@@ -386,6 +410,12 @@ def _target(model: type[Model]) -> tuple[BaseDatabaseWrapper, Batch | None]:
     if batch is not None and batch.connection.alias == alias:
         return batch.connection, batch  # (the connection at hand: looking it up costs more)
     return connections[alias], None
+
+
+@lru_cache(maxsize=256)
+def _fields(model: type[Model], names: tuple[str, ...]) -> tuple[Field[Any, Any], ...]:
+    """Return the named concrete fields of the model (each list looked up once)."""
+    return tuple(_field(model, name) for name in names)
 
 
 def _field(model: type[Model], name: str) -> Field[Any, Any]:
@@ -416,6 +446,8 @@ def prepare(field: Field[Any, Any], value: Any, connection: BaseDatabaseWrapper)
         value.__class__ is bool and kind is models.BooleanField
     ):
         return value  # exact types: an integer field given True stores 1, not a boolean
+    if kind is models.DateTimeField and value.__class__ is datetime and value.tzinfo is not None:
+        return connection.ops.adapt_datetimefield_value(value)  # what the field's own path ends in
     return field.get_db_prep_save(value, connection)
 
 
@@ -435,6 +467,7 @@ _INTEGER = frozenset(
 _PASSES_NULL = _TEXT | _INTEGER | {models.BooleanField, models.DateTimeField}
 
 
+@lru_cache(maxsize=256)
 def _int_target(field: Field[Any, Any]) -> bool:
     """Tell whether a foreign key points at an integer id that passes unchanged."""
     target = field.target_field  # type: ignore[attr-defined]
@@ -537,6 +570,7 @@ def _update_sql(
 
 __all__ = [
     "Added",
+    "Atomic",
     "Batch",
     "IfNull",
     "Selected",
