@@ -1,5 +1,6 @@
 """Headless Chromium on a phone (375×667): a resident searches "ld", picks 路灯, adds a photo, taps the map,
-sends the report, reads the tracking number and follows it on /track/; a photo taken on the spot sets the pin."""
+sends the report, reads the tracking number and follows it on /track/; a photo taken on the spot sets the pin;
+a tap on Chinese (GCJ-02) tiles is kept in WGS-84; without the script the place is an address."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from PIL import Image
 
 from gridgov.cases.models import Attachment, Case, Channel
 from gridgov.cases.tests import factories as f
-from gridgov.testing import MiniDistrict
+from gridgov.intake.tests.maps import pin_at, tap_on
+from gridgov.testing import SIZE, SOUTH, WEST, MiniDistrict
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -62,7 +64,7 @@ def test_a_resident_reports_a_street_light_from_the_phone_and_follows_it(
     phone: Any, district: MiniDistrict, tmp_path: Path, artifacts: Path
 ) -> None:
     phone.goto("/report/")
-    phone.wait_for_selector("[data-snap-map][data-ready='4']")
+    phone.wait_for_selector("[data-place-picker][data-ready='4']")
 
     # Category by pinyin initials.
     phone.fill("[data-category-query]", "ld")
@@ -78,7 +80,7 @@ def test_a_resident_reports_a_street_light_from_the_phone_and_follows_it(
     phone.wait_for_selector("[data-previews] img")
 
     # The place: a tap on grid A1 of the map.
-    grid_a1 = phone.locator(f"path.snap-grid--{district.grid_a1.code}")
+    grid_a1 = phone.locator(f"path.place-grid--{district.grid_a1.code}")
     grid_a1.click()
     phone.wait_for_selector("[data-snap-form][data-located='map']")
     lon = float(phone.locator("input[name=lon]").input_value())
@@ -123,14 +125,14 @@ def test_a_resident_reports_a_street_light_from_the_phone_and_follows_it(
 
 def test_a_photo_taken_on_the_spot_sets_the_pin(phone: Any, district: MiniDistrict, tmp_path: Path) -> None:
     phone.goto("/report/")
-    phone.wait_for_selector("[data-snap-map][data-ready='4']")
+    phone.wait_for_selector("[data-place-picker][data-ready='4']")
 
     phone.locator("input[name=photos]").set_input_files(str(photo_file(tmp_path, "spot.jpg", A1_GPS)))
 
     phone.wait_for_selector("[data-snap-form][data-located='photo']")
     assert float(phone.locator("input[name=lon]").input_value()) == pytest.approx(113.105, abs=1e-6)
     assert float(phone.locator("input[name=lat]").input_value()) == pytest.approx(27.865, abs=1e-6)
-    assert phone.locator("[data-snap-map]").get_attribute("data-pinned") == "1"
+    assert phone.locator("[data-place-picker]").get_attribute("data-pinned") == "1"
 
 
 def test_the_phones_position_sets_the_pin_and_photos_can_be_added_one_by_one(
@@ -157,5 +159,38 @@ def test_the_phones_position_sets_the_pin_and_photos_can_be_added_one_by_one(
         assert page.locator("[data-photo-note]").inner_text() != ""  # the tenth was left out, and said so
         page.locator("[data-previews] li button").first.click()
         page.wait_for_function("document.querySelector('input[name=photos]').files.length === 8")
+    finally:
+        context.close()
+
+
+def test_a_tap_on_chinese_tiles_is_kept_in_wgs84_under_the_pin(
+    phone: Any, district: MiniDistrict, gcj02_tiles: None
+) -> None:
+    phone.goto("/report/")
+    phone.wait_for_selector("[data-place-picker][data-ready='4']")
+
+    # The south-west quarter of grid A1 as drawn on the tiles: the shapes are shifted onto GCJ-02.
+    tapped = tap_on(phone, f"path.place-grid--{district.grid_a1.code}", 0.25, 0.75)
+
+    phone.wait_for_selector("[data-snap-form][data-located='map']")
+    lon, lat = float(phone.input_value("input[name=lon]")), float(phone.input_value("input[name=lat]"))
+    assert (lon, lat) == pytest.approx((WEST + SIZE / 4, SOUTH + SIZE / 4), abs=3e-4)  # shifted back
+    assert pin_at(phone) == pytest.approx(tapped, abs=1.5)
+    assert phone.locator("input[name=crs]").count() == 0
+
+
+def test_without_javascript_the_place_is_an_address(
+    chromium: Any, live_server: Any, district: MiniDistrict
+) -> None:
+    context = chromium.new_context(
+        base_url=live_server.url, viewport=PHONE, locale="zh-CN", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto("/report/")
+
+        assert page.locator("[data-place-picker]").is_hidden()
+        assert page.locator("[data-locate]").is_hidden()
+        assert page.locator("input[name=address]").is_visible()
     finally:
         context.close()

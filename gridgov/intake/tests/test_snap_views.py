@@ -113,7 +113,7 @@ def test_the_page_opens_without_login_and_works_as_a_plain_form(resident: Client
         and f'<option value="{STREET_LIGHT}">路灯异常</option>' in html
     )
     assert 'name="address"' in html
-    assert "data-snap-map" in html and "/report/area.geojson" in html
+    assert "data-place-picker" in html and "/report/area.geojson" in html
 
 
 def test_a_resident_reports_with_photos_and_a_point_and_gets_the_tracking_number(

@@ -1,9 +1,10 @@
-/* The snap-and-report page: photo previews, a map pin, the phone's position and category suggestions.
+/* The snap-and-report page: photo previews, category suggestions, sending once, and the place picker
+ * (intake/place_picker.js: a map pin, the phone's position, a photo's GPS) set up for a resident.
  *
  * The form works without this script (plain file input, address, <select>); the script only adds.
- * Hidden lon/lat always hold WGS-84, as browsers' geolocation gives it and the server expects:
- * taps on a map drawn on GCJ-02 tiles are shifted back first. Translated texts come from data-*
- * attributes the template fills. Leaflet and web/map.js (for the WGS-84 → GCJ-02 shift) load first.
+ * Hidden lon/lat always hold WGS-84, as browsers' geolocation gives it and the server expects (the form
+ * has no crs field, so the picker shifts taps on GCJ-02 tiles back first). Translated texts come from
+ * data-* attributes the template fills. Leaflet, web/map.js and intake/place_picker.js load first.
  */
 (function () {
   "use strict";
@@ -11,26 +12,31 @@
   var form = document.querySelector("[data-snap-form]");
   if (!form) return;
   form.dataset.enhanced = "1";
-  var lonInput = form.querySelector("input[name=lon]");
-  var latInput = form.querySelector("input[name=lat]");
-  var output = form.querySelector("[data-located]");
-  var pin = null; // set by the map once it is drawn: pin.place(lon, lat, zoom)
-  var pointFrom = lonInput.value && latInput.value ? "form" : "";
+  var fileInput = form.querySelector("input[type=file][name=photos]");
 
-  // ---- the point -------------------------------------------------------------------------------
+  // ---- the place ---------------------------------------------------------------------------------------
 
-  function setPoint(lon, lat, source, note) {
-    lonInput.value = lon.toFixed(6);
-    latInput.value = lat.toFixed(6);
-    pointFrom = source;
-    output.textContent = lonInput.value + ", " + latInput.value + (note ? " · " + note : "");
-    form.dataset.located = source;
-    if (pin) pin.place(lon, lat, source === "map" ? null : 17);
+  if (window.gridgovPlacePicker) {
+    var output = form.querySelector("[data-located]");
+    var notes = { map: output.dataset.tap, photo: output.dataset.fromPhoto };
+    window.gridgovPlacePicker.attach(form, {
+      labels: false, // a tap must land on the map, not on a grid's name
+      boundary: { color: "#1f64b5", weight: 1.2, fillColor: "#1f64b5", fillOpacity: 0.06 },
+      pin: { radius: 11, weight: 3, color: "#fff", fillColor: "#b3261e", fillOpacity: 1 },
+      padding: 8,
+      scrollWheelZoom: false, // the page scrolls under the thumb
+      startZoom: 16,
+      placeZoom: 17,
+      photos: fileInput,
+      describe: function (text, source, accuracy) {
+        var note = source === "gps" ? "±" + accuracy + " m" : notes[source];
+        return text + (note ? " · " + note : "");
+      }
+    });
   }
 
-  // ---- photos: previews, adding one at a time, the place a photo was taken -----------------------
+  // ---- photos: previews, adding one at a time --------------------------------------------------------
 
-  var fileInput = form.querySelector("input[type=file][name=photos]");
   var previews = form.querySelector("[data-previews]");
   var photoNote = form.querySelector("[data-photo-note]");
   var maxPhotos = parseInt(previews.dataset.max || "9", 10);
@@ -85,129 +91,7 @@
     }
     photoNote.textContent = tooMany ? previews.dataset.tooMany : "";
     renderPreviews();
-    if (!pointFrom && fileInput.files.length) placeFromPhoto(fileInput.files[0]);
   });
-
-  function placeFromPhoto(file) {
-    if (!/jpe?g$/i.test(file.type || file.name) || !file.slice(0, 1).arrayBuffer) return;
-    file.slice(0, 256 * 1024).arrayBuffer().then(function (buffer) {
-      var gps = jpegGps(new DataView(buffer));
-      if (gps && !pointFrom) setPoint(gps[0], gps[1], "photo", output.dataset.fromPhoto);
-    }).catch(function () { /* no position: the resident sets one */ });
-  }
-
-  // The GPS tags of a JPEG's EXIF (APP1), as [lon, lat] in WGS-84, or null.
-  function jpegGps(view) {
-    try {
-      if (view.getUint16(0) !== 0xffd8) return null;
-      var offset = 2;
-      while (offset + 10 <= view.byteLength) {
-        var marker = view.getUint16(offset);
-        if (marker === 0xffe1 && view.getUint32(offset + 4) === 0x45786966) return tiffGps(view, offset + 10);
-        if ((marker & 0xff00) !== 0xff00 || marker === 0xffda) return null;
-        offset += 2 + view.getUint16(offset + 2);
-      }
-    } catch (e) { /* truncated or odd EXIF */ }
-    return null;
-  }
-
-  function tiffGps(view, start) {
-    var little = view.getUint16(start) === 0x4949;
-    function u16(at) { return view.getUint16(start + at, little); }
-    function u32(at) { return view.getUint32(start + at, little); }
-    function tags(ifd) {
-      var found = {};
-      for (var i = 0, n = u16(ifd); i < n; i++) {
-        var entry = ifd + 2 + i * 12;
-        found[u16(entry)] = entry;
-      }
-      return found;
-    }
-    function ascii(entry) { return String.fromCharCode(view.getUint8(start + entry + 8)); }
-    function degrees(entry) {
-      var at = u32(entry + 8), total = 0;
-      for (var i = 0; i < 3; i++) total += u32(at + i * 8) / u32(at + i * 8 + 4) / Math.pow(60, i);
-      return total;
-    }
-    var root = tags(u32(4));
-    if (!root[0x8825]) return null;
-    var gps = tags(u32(root[0x8825] + 8));
-    if (!gps[2] || !gps[4]) return null;
-    var lat = degrees(gps[2]) * (gps[1] && ascii(gps[1]) === "S" ? -1 : 1);
-    var lon = degrees(gps[4]) * (gps[3] && ascii(gps[3]) === "W" ? -1 : 1);
-    if (!isFinite(lat) || !isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180 || (!lat && !lon)) return null;
-    return [lon, lat];
-  }
-
-  // ---- the map ------------------------------------------------------------------------------------
-
-  var mapElement = form.querySelector("[data-snap-map]");
-  if (mapElement && window.L) drawMap(mapElement);
-
-  function drawMap(element) {
-    element.hidden = false;
-    form.querySelector("[data-map-hint]").hidden = false;
-    var tiles = element.dataset.tiles || "";
-    var gcj = Boolean(tiles) && element.dataset.tilesCrs === "gcj02" && window.gridgovMap;
-    function toMap(lon, lat) { return gcj ? window.gridgovMap.wgs84ToGcj02(lon, lat) : [lon, lat]; }
-    function fromMap(lon, lat) { // invert the shift by fixed-point iteration (well below a metre)
-      if (!gcj) return [lon, lat];
-      var x = lon, y = lat;
-      for (var i = 0; i < 8; i++) {
-        var p = toMap(x, y);
-        x += lon - p[0];
-        y += lat - p[1];
-      }
-      return [x, y];
-    }
-    var map = L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(tiles), scrollWheelZoom: false });
-    if (tiles) L.tileLayer(tiles, { attribution: element.dataset.attribution || "", maxZoom: 19 }).addTo(map);
-    map.setView([27.87, 113.10], 12);
-    var marker = null;
-    pin = {
-      place: function (lon, lat, zoom) {
-        var p = toMap(lon, lat), at = L.latLng(p[1], p[0]);
-        if (marker) marker.setLatLng(at);
-        else marker = L.circleMarker(at, { radius: 11, weight: 3, color: "#fff", fillColor: "#b3261e", fillOpacity: 1 }).addTo(map);
-        if (zoom) map.setView(at, Math.max(map.getZoom(), zoom));
-        element.dataset.pinned = "1";
-      }
-    };
-    map.on("click", function (event) {
-      var p = fromMap(event.latlng.lng, event.latlng.lat);
-      setPoint(p[0], p[1], "map", output.dataset.tap);
-    });
-    fetch(element.dataset.areaUrl, { credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
-      .then(function (data) {
-        var layer = L.geoJSON(data, {
-          coordsToLatLng: function (c) { var p = toMap(c[0], c[1]); return L.latLng(p[1], p[0]); },
-          style: function (feature) {
-            // No labels: a tap must land on the map, not on a grid's name.
-            return { color: "#1f64b5", weight: 1.2, fillColor: "#1f64b5", fillOpacity: 0.06, className: "snap-grid snap-grid--" + feature.properties.code };
-          }
-        }).addTo(map);
-        if (!marker && layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
-        if (marker) marker.bringToFront();
-        element.dataset.ready = String(layer.getLayers().length);
-      });
-    if (lonInput.value && latInput.value) pin.place(parseFloat(lonInput.value), parseFloat(latInput.value), 16);
-  }
-
-  // ---- the phone's position -------------------------------------------------------------------------
-
-  var locate = form.querySelector("[data-locate]");
-  if (locate && "geolocation" in navigator) {
-    locate.hidden = false;
-    locate.addEventListener("click", function () {
-      output.textContent = locate.dataset.locating;
-      navigator.geolocation.getCurrentPosition(function (position) {
-        setPoint(position.coords.longitude, position.coords.latitude, "gps", "±" + Math.round(position.coords.accuracy) + " m");
-      }, function () {
-        output.textContent = locate.dataset.failed;
-      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
-    });
-  }
 
   // ---- category search --------------------------------------------------------------------------------
 
