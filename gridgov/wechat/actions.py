@@ -1,4 +1,6 @@
-"""The only writers of the wechat app: answered messages and drafts. Reports go through `cases.actions`.
+"""The only writers of the wechat app: answered messages, drafts and reported positions.
+
+Reports go through `cases.actions`.
 
 Every function runs inside the transaction `conversation.receive` opens for one message, so a message
 is remembered together with what it changed, or not at all (WeChat then sends it again). A draft is
@@ -20,7 +22,7 @@ from gridgov.cases import actions as case_actions
 from gridgov.cases.evidence import Photo
 from gridgov.cases.models import Case, Channel
 from gridgov.lib.crypto import cipher_for
-from gridgov.wechat.models import MAX_PHOTOS, Draft, DraftPhoto, SeenMessage
+from gridgov.wechat.models import MAX_PHOTOS, POSITION_FRESH, Draft, DraftPhoto, ReportedPosition, SeenMessage
 from gridgov.wechat.protocol import Incoming
 
 log = logging.getLogger(__name__)
@@ -83,10 +85,13 @@ def start_draft(openid: str, at: datetime) -> Draft:
 
 
 def purge(at: datetime) -> None:
-    """Delete drafts and message keys older than a day (resends come within seconds); housekeeping only."""
+    """Delete drafts and message keys older than a day, and positions too old to use; housekeeping only."""
     try:
         Draft.objects.filter(started_at__lt=at - KEEP).delete()
+        # Resends come within seconds.
         SeenMessage.objects.filter(received_at__lt=at - KEEP).delete()
+        # Where a resident was is kept no longer than it can be used.
+        ReportedPosition.objects.filter(reported_at__lt=at - POSITION_FRESH).delete()
     except DatabaseError:
         # Another process purging the same rows at the same moment; the next draft purges again.
         log.warning("wechat purge failed", exc_info=True)
@@ -147,25 +152,44 @@ def draft_phone(draft: Draft) -> str:
 
 
 def drop_draft(openid: str) -> None:
-    """Forget the resident's draft (they unfollowed the account)."""
+    """Forget the resident's draft and reported position (they unfollowed the account)."""
     Draft.objects.filter(openid=openid).delete()
+    ReportedPosition.objects.filter(openid=openid).delete()
 
 
-def submit(draft: Draft, at: datetime) -> Case:
+def remember_position(openid: str, lon: float, lat: float, precision: float | None, at: datetime) -> None:
+    """Keep the position the follower's phone reported (GCJ-02), replacing an older one.
+
+    Conditional on time, so that of two events handled out of order the later position stays.
+    """
+    fields = {"lon": lon, "lat": lat, "precision": precision, "reported_at": at}
+    if ReportedPosition.objects.filter(openid=openid, reported_at__lte=at).update(**fields):
+        return
+    try:
+        with transaction.atomic():
+            ReportedPosition.objects.create(openid=openid, **fields)
+    except IntegrityError:
+        # A row came in between: another event of the follower created it a moment ago.
+        ReportedPosition.objects.filter(openid=openid, reported_at__lte=at).update(**fields)
+
+
+def submit(draft: Draft, at: datetime, position: ReportedPosition | None = None) -> Case:
     """Report the draft as a case on the WeChat channel and delete it; raise ValidationError for bad input.
 
+    A draft without a location is placed at `position`, the follower's reported position.
     `report_case` runs in a savepoint: when it refuses, the draft stays as it was for the resident
     to put right.
     """
     # On PostgreSQL a binary column reads back as a memoryview.
     photos = [bytes(data) for data in draft.photos.values_list("data", flat=True)]
+    place = draft if draft.has_location or position is None else position
     case = case_actions.report_case(
         Channel.WECHAT,
         draft.description,
-        lon=draft.lon,
-        lat=draft.lat,
+        lon=place.lon,
+        lat=place.lat,
         crs="gcj02",
-        address=draft.place_label,
+        address=draft.place_label if place is draft else "",
         reporter_contact=f"wechat:{draft.openid}",
         reporter_phone=draft_phone(draft),
         photos=photos,

@@ -1,4 +1,4 @@
-"""A small client of the official account's API: access token, media download, template messages.
+"""A small client of the official account's API: access token, media download, template messages, menu.
 
 The access token is kept in the database (`AccessToken`) until shortly before it expires, so the web
 processes and the workers share one token instead of each fetching its own (WeChat limits how often
@@ -13,6 +13,7 @@ because WeChat gives up on a reply after 5 s.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,6 +114,23 @@ class Client:
             )
         )
         return int(answer.get("msgid", 0))
+
+    def create_menu(self, menu: dict[str, Any]) -> None:
+        """Create the account's custom menu from the body `{"button": [...]}`, replacing the current one."""
+        # UTF-8 as the documentation asks, not \u escapes: the name limits are counted in bytes, and
+        # escaped names are reported refused or shown escaped (wechatpy sends UTF-8 too).
+        body = json.dumps(menu, ensure_ascii=False).encode()
+        self._with_token(
+            lambda token: self._json(
+                self.http.post(
+                    self._url("/cgi-bin/menu/create"),
+                    params={"access_token": token},
+                    data=body,
+                    headers={"Content-Type": "application/json; charset=utf-8"},
+                    timeout=self._remaining(),
+                )
+            )
+        )
 
     def media(self, media_id: str, max_bytes: int = MAX_MEDIA_BYTES) -> Media:
         """Download a temporary media file (a resident's photo) by its MediaId."""

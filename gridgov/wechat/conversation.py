@@ -5,6 +5,11 @@ A resident tells a matter in several messages — a photo, the location, a few w
 report is filed at once; "完成" (or 提交, 好了, done) files it with at least the description and the
 location. The reply always says what happened and what is still missing.
 
+A follower who allows it reports their phone's position whenever they open the account (the LOCATION
+event, answered with nothing). A draft filed without a location message uses that position if it is at
+most 10 minutes old and in the district, and the reply says so. It is where the resident is, not
+necessarily where the matter is, so it never completes a draft by itself: "完成" files it.
+
 Each message is answered once: its key is stored, in the same transaction as what it changed, with
 the reply given, and a copy WeChat resends gets that reply again. Input that cannot be used (too long,
 a place outside the district, a photo that did not come through) is refused with a reason and
@@ -37,7 +42,7 @@ from gridgov.territory.models import Grid
 from gridgov.wechat import actions
 from gridgov.wechat.client import Client, WechatError
 from gridgov.wechat.config import MENU_KEY, Config
-from gridgov.wechat.models import WINDOW, Draft
+from gridgov.wechat.models import WINDOW, Draft, ReportedPosition
 from gridgov.wechat.protocol import Incoming
 
 log = logging.getLogger(__name__)
@@ -60,6 +65,14 @@ INSTRUCTIONS = gettext_lazy(
     "To report a matter, send within 10 minutes: a photo, your location (tap + and choose Location) "
     "and a few words describing it. Reply “done” to file it once the description and location are here."
 )
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A fresh position the follower reported on opening the account, and the grid it lies in."""
+
+    position: ReportedPosition
+    grid: str
 
 
 class Refused(Exception):
@@ -105,7 +118,7 @@ def _answer(incoming: Incoming, photo: evidence.Photo | None, context: Context) 
 def _respond(incoming: Incoming, photo: evidence.Photo | None, context: Context) -> tuple[str, str]:
     """Return the reply and the tracking number of a report it filed (or "")."""
     if incoming.kind == "event":
-        return _event(incoming), ""
+        return _event(incoming, context.now), ""
     draft, dropped = actions.current_draft(incoming.openid, context.now)
     if incoming.kind == "text" and is_done(incoming.text):
         reply, tracking_no = _finish(draft, context)
@@ -114,7 +127,12 @@ def _respond(incoming: Incoming, photo: evidence.Photo | None, context: Context)
     return _lines(_dropped(dropped) if dropped else "", reply), tracking_no
 
 
-def _event(incoming: Incoming) -> str:
+def _event(incoming: Incoming, now: datetime) -> str:
+    if incoming.event == "location":
+        # WeChat expects no reply to it; the position is kept for a report filed soon after.
+        assert incoming.lon is not None and incoming.lat is not None
+        actions.remember_position(incoming.openid, incoming.lon, incoming.lat, incoming.precision, now)
+        return ""
     if incoming.event in SUBSCRIBE_EVENTS:
         return str(WELCOME)
     if incoming.event == "click" and incoming.event_key == MENU_KEY:
@@ -143,7 +161,7 @@ def _add(
         raise Refused(exc.messages[0]) from None
     if draft.description and draft.has_location and draft.photos.exists():
         return _submit(draft, context)
-    return _lines(note, _progress(draft)), ""
+    return _lines(note, _progress(draft, _reported(draft, context.now))), ""
 
 
 def _apply(
@@ -170,13 +188,33 @@ def _apply(
 
 def _grid_name(incoming: Incoming) -> str:
     """Return the name of the grid the location falls in, or refuse a place outside the district."""
+    name = _grid_at(incoming.lon, incoming.lat)
+    if name is None:
+        raise Refused(_("That place is not in this district. Please send the location of the matter."))
+    return name
+
+
+def _grid_at(lon: float | None, lat: float | None) -> str | None:
+    """Return the name of the grid a GCJ-02 point falls in, or None outside the district."""
     try:
-        located = get_locator().locate(incoming.lon, incoming.lat, crs="gcj02")  # type: ignore[arg-type]
+        located = get_locator().locate(lon, lat, crs="gcj02")  # type: ignore[arg-type]
     except (TypeError, ValueError):
         located = None
     if located is None:
-        raise Refused(_("That place is not in this district. Please send the location of the matter."))
+        return None
     return Grid.objects.filter(pk=located.grid_id).values_list("name", flat=True).first() or located.grid_code
+
+
+def _reported(draft: Draft, now: datetime) -> Reported | None:
+    """Return the follower's reported position that can place a draft without a location, if any."""
+    if draft.has_location:
+        return None
+    position = ReportedPosition.objects.filter(openid=draft.openid).first()
+    if position is None or not position.fresh(now):
+        return None
+    # Located now, not when it was reported: the boundaries in force when the report is filed decide.
+    grid = _grid_at(position.lon, position.lat)
+    return Reported(position, grid) if grid is not None else None
 
 
 def _phone(text: str) -> str:
@@ -196,15 +234,16 @@ def _finish(draft: Draft | None, context: Context) -> tuple[str, str]:
         return _(
             "There is no report in progress. Send a photo, your location and a description to start one."
         ), ""
-    if not (draft.description and draft.has_location):
-        return _lines(_("The report cannot be filed yet."), _progress(draft)), ""
-    return _submit(draft, context)
+    reported = _reported(draft, context.now)
+    if not (draft.description and (draft.has_location or reported)):
+        return _lines(_("The report cannot be filed yet."), _progress(draft, reported)), ""
+    return _submit(draft, context, reported)
 
 
-def _submit(draft: Draft, context: Context) -> tuple[str, str]:
+def _submit(draft: Draft, context: Context, reported: Reported | None = None) -> tuple[str, str]:
     with_phone = bool(draft.phone_encrypted)
     try:
-        case = actions.submit(draft, context.now)
+        case = actions.submit(draft, context.now, reported.position if reported else None)
     except ValidationError as exc:
         return _("The report could not be filed: %(reason)s") % {"reason": " ".join(exc.messages)}, ""
     params = {"no": case.tracking_no, "url": context.track_url(case.tracking_no)}
@@ -219,20 +258,31 @@ def _submit(draft: Draft, context: Context) -> tuple[str, str]:
             "changes. To follow a report on the web as well (%(url)s), send your mobile number before "
             "filing it."
         )
-    return text % params, case.tracking_no
+    filed = text % params
+    if reported:
+        filed = _lines(_("The position you reported when you opened the account was used."), filed)
+    return filed, case.tracking_no
 
 
-def _progress(draft: Draft) -> str:
-    """Say what the draft still needs."""
+def _progress(draft: Draft, reported: Reported | None = None) -> str:
+    """Say what the draft still needs (a fresh reported position stands in for the location)."""
     missing = []
     if not draft.description:
         missing.append(_("a few words describing the matter"))
-    if not draft.has_location:
+    if not draft.has_location and reported is None:
         missing.append(_("the location (tap + and choose Location)"))
-    if not missing:
+    if draft.has_location and not missing:
         return _("Send a photo too, or reply “done” to file the report without one.")
     hint = "" if draft.photos.exists() else _("A photo helps, too.")
-    return _lines(_("Still needed:"), *(f"· {item}" for item in missing), hint)
+    fallback = ""
+    if reported is not None:
+        fallback = _(
+            "Without a location message, the position you reported when you opened the account "
+            "(%(grid)s) will be used."
+        ) % {"grid": reported.grid}
+    if not missing:
+        return _lines(fallback, _("Reply “done” to file the report."), hint)
+    return _lines(_("Still needed:"), *(f"· {item}" for item in missing), fallback, hint)
 
 
 def _dropped(draft: Draft) -> str:

@@ -1,4 +1,5 @@
-"""What the official account keeps: drafts being assembled, messages already answered, the access token.
+"""What the official account keeps: drafts being assembled, messages already answered, the access token,
+and the position each follower's phone reported last.
 
 A draft lives in the database, not in process memory, so a report half told survives a restart and
 any app process can take the next message of the conversation. Answered messages are keyed by a
@@ -15,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 # Messages of one resident within this window, counted from the first, make one report.
 WINDOW = timedelta(minutes=10)
+# A position reported on opening the account places a report filed at most this long after it.
+POSITION_FRESH = timedelta(minutes=10)
 MAX_PHOTOS = 9
 
 
@@ -80,6 +83,33 @@ class SeenMessage(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ReportedPosition(models.Model):
+    """Where a follower's phone was when they last opened the account (WeChat's LOCATION event).
+
+    One row per follower, the latest; a report filed without a location message uses it while it
+    is fresh. It says where the resident is, not where the matter is, so it never files a report
+    by itself.
+    """
+
+    openid = models.CharField(_("WeChat open id"), max_length=64, unique=True)
+    # As WeChat sends it: GCJ-02.
+    lon = models.FloatField(_("longitude (GCJ-02)"))
+    lat = models.FloatField(_("latitude (GCJ-02)"))
+    precision = models.FloatField(_("precision (m)"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported"))
+
+    class Meta:
+        verbose_name = _("WeChat reported position")
+        verbose_name_plural = _("WeChat reported positions")
+
+    def __str__(self) -> str:
+        return f"{self.openid} {self.reported_at:%Y-%m-%d %H:%M}"
+
+    def fresh(self, now: datetime) -> bool:
+        """Tell whether the position is recent enough to place a report filed now."""
+        return self.reported_at >= now - POSITION_FRESH
 
 
 class AccessToken(models.Model):

@@ -60,6 +60,7 @@ class Incoming:
     label: str = ""
     event: str = ""
     event_key: str = ""
+    precision: float | None = None  # metres, of a LOCATION event's position
 
 
 def sign(*parts: str) -> str:
@@ -171,7 +172,10 @@ def _incoming(message: Any) -> Incoming:
     if kind == "event":
         event = _text(data.get("Event"), MAX_ID).lower()
         key = _text(data.get("EventKey"), 200)
-        return Incoming(key=f"event:{openid}:{created}:{event}", event=event, event_key=key, **common)
+        place = _reported_position(data) if event == "location" else {}
+        return Incoming(
+            key=f"event:{openid}:{created}:{event}", event=event, event_key=key, **common, **place
+        )
     msgid = int(message.id or 0)
     if msgid <= 0:
         raise Malformed
@@ -189,6 +193,28 @@ def _incoming(message: Any) -> Incoming:
             raise Malformed
         fields["label"] = _text(message.label)
     return Incoming(key=f"msg:{msgid}", **common, **fields)
+
+
+def _reported_position(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the position of a LOCATION event (GCJ-02, as WeChat sends it), or raise Malformed."""
+    lat, lon = _number(data.get("Latitude")), _number(data.get("Longitude"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Malformed
+    precision = _number(data.get("Precision"))
+    if precision is not None and precision < 0:
+        raise Malformed
+    return {"lat": lat, "lon": lon, "precision": precision}
+
+
+def _number(value: Any) -> float | None:
+    """Return the field as a finite number, None when it is missing, or raise Malformed."""
+    text = _text(value, MAX_ID).strip()
+    if not text:
+        return None
+    number = float(text)  # a ValueError is Malformed, as every parse error
+    if not math.isfinite(number):
+        raise Malformed
+    return number
 
 
 def reply_xml(incoming: Incoming, text: str) -> str:

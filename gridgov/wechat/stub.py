@@ -1,10 +1,11 @@
 """A stand-in for WeChat's servers, for tests and the demo: both sides of the official-account protocol.
 
 `ApiStub` is WeChat's API as its documentation describes it, served over HTTP on loopback from a
-thread: `GET /cgi-bin/token`, `POST /cgi-bin/message/template/send` and `GET /cgi-bin/media/get`, with
-their documented error codes (40001 invalid token, 42001 token expired, 40003 invalid openid, 43004
-not following, 40007 invalid media id, 40037 invalid template id). Point `GRIDGOV_WECHAT_API_BASE`
-at `stub.base_url`.
+thread: `GET /cgi-bin/token`, `POST /cgi-bin/message/template/send`, `GET /cgi-bin/media/get`,
+`POST /cgi-bin/menu/create` and `GET /cgi-bin/menu/get`, with their documented error codes (40001
+invalid token, 42001 token expired, 40003 invalid openid, 43004 not following, 40007 invalid media
+id, 40037 invalid template id, 400xx for a menu over the limits, 46003 no menu). Point
+`GRIDGOV_WECHAT_API_BASE` at `stub.base_url`.
 
 `Sender` plays WeChat calling our callback: it signs messages with the token and, in safe mode,
 encrypts them for the AppID the way WeChat does, and opens the (possibly encrypted) replies.
@@ -22,6 +23,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +38,29 @@ from gridgov.wechat.protocol import sign
 TOKEN_LIFETIME = 7200
 # Open ids are 28 characters of the URL-safe base64 alphabet.
 OPENID = re.compile(r"[A-Za-z0-9_-]{28}")
+# menu/create: the button types and the field each needs, and its error codes (first level, sub-button).
+MENU_TYPES = {
+    "click": "key",
+    "view": "url",
+    "scancode_push": "key",
+    "scancode_waitmsg": "key",
+    "pic_sysphoto": "key",
+    "pic_photo_or_album": "key",
+    "pic_weixin": "key",
+    "location_select": "key",
+    "media_id": "media_id",
+    "view_limited": "media_id",
+    "article_id": "article_id",
+    "article_view_limited": "article_id",
+    "miniprogram": "pagepath",
+}
+_MENU_ERRORS = {
+    "type": ((40017, "invalid button type"), (40024, "invalid sub button type")),
+    "name": ((40018, "invalid button name size"), (40025, "invalid sub button name size")),
+    "key": ((40019, "invalid button key size"), (40026, "invalid sub button key size")),
+    "url": ((40020, "invalid button url size"), (40027, "invalid sub button url size")),
+}
+_MENU_LIMITS = {"name": (16, 60), "key": (128, 128), "url": (1024, 1024)}
 
 
 @dataclass
@@ -54,9 +79,11 @@ class _State:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     sent: list[SentTemplate] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
-    failures: dict[str, list[int]] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     unfollowed: set[str] = field(default_factory=set)
     delay: float = 0.0
+    menu: dict[str, Any] | None = None
+    menu_bodies: list[bytes] = field(default_factory=list)
 
 
 class ApiStub:
@@ -101,10 +128,10 @@ class ApiStub:
         with self.lock:
             self.state.tokens = dict.fromkeys(self.state.tokens, False)
 
-    def fail_next(self, path: str, errcode: int) -> None:
-        """Answer the next call of the path with the error code."""
+    def fail_next(self, path: str, errcode: int, errmsg: str = "") -> None:
+        """Answer the next call of the path with the error code (and message)."""
         with self.lock:
-            self.state.failures.setdefault(path, []).append(errcode)
+            self.state.failures.setdefault(path, []).append((errcode, errmsg))
 
     def unfollow(self, openid: str) -> None:
         """Make the follower one who no longer follows the account (43004)."""
@@ -119,6 +146,18 @@ class ApiStub:
     def sent(self) -> list[SentTemplate]:
         with self.lock:
             return list(self.state.sent)
+
+    @property
+    def menu(self) -> dict[str, Any] | None:
+        """Return the menu created last (the body of menu/create as received), or None."""
+        with self.lock:
+            return self.state.menu
+
+    @property
+    def menu_bodies(self) -> list[bytes]:
+        """Return the raw bodies menu/create was given, whether it accepted them or not."""
+        with self.lock:
+            return list(self.state.menu_bodies)
 
     @property
     def calls(self) -> list[str]:
@@ -140,7 +179,7 @@ class ApiStub:
             self.state.calls.append(path)
             queued = self.state.failures.get(path)
             if queued:
-                return _error(queued.pop(0))
+                return _error(*queued.pop(0))
             if path == "/cgi-bin/token" and method == "GET":
                 return self._token(params)
             problem = self._token_problem(params.get("access_token", ""))
@@ -150,6 +189,10 @@ class ApiStub:
                 return self._template(body)
             if path == "/cgi-bin/media/get" and method == "GET":
                 return self._media(params.get("media_id", ""))
+            if path == "/cgi-bin/menu/create" and method == "POST":
+                return self._create_menu(body)
+            if path == "/cgi-bin/menu/get" and method == "GET":
+                return self._menu()
         return _error(48001, "api unauthorized")
 
     def _token(self, params: dict[str, str]) -> tuple[int, str, bytes]:
@@ -189,6 +232,58 @@ class ApiStub:
             return _error(40007, "invalid media_id")
         data, content_type = self.state.media[media_id]
         return 200, content_type, data
+
+    def _create_menu(self, body: bytes) -> tuple[int, str, bytes]:
+        self.state.menu_bodies.append(body)
+        try:
+            menu = json.loads(body.decode("utf-8"))
+            buttons = menu["button"]
+        except (ValueError, KeyError, TypeError):
+            return _error(47001, "data format error")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            return _error(40016, "invalid button size")
+        for button in buttons:
+            subs = button.get("sub_button") if isinstance(button, dict) else None
+            if subs is not None and not isinstance(subs, list):
+                return _error(47001, "data format error")
+            if subs and not 1 <= len(subs) <= 5:
+                return _error(40023, "invalid sub button size")
+            for item, level in [(button, 0)] + [(sub, 1) for sub in subs or []]:
+                problem = _menu_problem(item, level, grouped=level == 0 and bool(subs))
+                if problem:
+                    return _error(*problem)
+        self.state.menu = menu
+        return _json({"errcode": 0, "errmsg": "ok"})
+
+    def _menu(self) -> tuple[int, str, bytes]:
+        if self.state.menu is None:
+            return _error(46003, "menu no exist")
+        # As WeChat answers: every button with its (possibly empty) list of sub-buttons.
+        buttons = [
+            {**button, "sub_button": [{**sub, "sub_button": []} for sub in button.get("sub_button", [])]}
+            for button in self.state.menu["button"]
+        ]
+        return _json({"menu": {"button": buttons}})
+
+
+def _menu_problem(button: Any, level: int, grouped: bool) -> tuple[int, str] | None:
+    """Return the error code and message of menu/create for a button over the limits, or None."""
+    if not isinstance(button, dict):
+        return _MENU_ERRORS["type"][level]
+    name = button.get("name")
+    if not isinstance(name, str) or not name or len(name.encode()) > _MENU_LIMITS["name"][level]:
+        return _MENU_ERRORS["name"][level]
+    if grouped:
+        return None
+    kind = button.get("type")
+    needed = MENU_TYPES.get(kind) if isinstance(kind, str) else None
+    if needed is None or not isinstance(button.get(needed), str) or not button[needed]:
+        return _MENU_ERRORS["type"][level]
+    for field_name in ("key", "url"):
+        value = button.get(field_name, "")
+        if not isinstance(value, str) or len(value.encode()) > _MENU_LIMITS[field_name][level]:
+            return _MENU_ERRORS[field_name][level]
+    return None
 
 
 def _json(answer: dict[str, Any]) -> tuple[int, str, bytes]:
@@ -256,8 +351,10 @@ class Sender:
             query["msg_signature"] = sign(self.token, query["timestamp"], query["nonce"], sealed)
         return query
 
-    def _xml(self, openid: str, kind: str, fields: dict[str, str | int], created: int | None) -> str:
-        values: dict[str, str | int] = {
+    def _xml(
+        self, openid: str, kind: str, fields: Mapping[str, str | int | float], created: int | None
+    ) -> str:
+        values: dict[str, str | int | float] = {
             "ToUserName": self.account,
             "FromUserName": openid,
             "CreateTime": created or int(time.time()),
@@ -265,7 +362,7 @@ class Sender:
             **fields,
         }
         nodes = "".join(
-            f"<{name}>{value if isinstance(value, int) else _cdata(value)}</{name}>"
+            f"<{name}>{_cdata(value) if isinstance(value, str) else value}</{name}>"
             for name, value in values.items()
         )
         return f"<xml>{nodes}</xml>"
@@ -294,6 +391,18 @@ class Sender:
 
     def event(self, openid: str, event: str, key: str = "", created: int | None = None) -> str:
         fields: dict[str, str | int] = {"Event": event, "EventKey": key} if key else {"Event": event}
+        return self._xml(openid, "event", fields, created)
+
+    def location_event(
+        self, openid: str, lon: float, lat: float, precision: float = 30.0, created: int | None = None
+    ) -> str:
+        """Return the LOCATION event of a follower who opens the account and allows it (GCJ-02, numbers bare)."""
+        fields: dict[str, str | int | float] = {
+            "Event": "LOCATION",
+            "Latitude": round(lat, 6),
+            "Longitude": round(lon, 6),
+            "Precision": round(precision, 6),
+        }
         return self._xml(openid, "event", fields, created)
 
     def envelope(self, xml: str, *, safe: bool = False) -> tuple[dict[str, str], bytes]:
