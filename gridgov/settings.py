@@ -177,6 +177,7 @@ GRIDGOV_TRACK_LIMIT_IP = env_int("GRIDGOV_TRACK_LIMIT_IP", 20)
 GRIDGOV_TRACK_LIMIT_IP_WINDOW = env_int("GRIDGOV_TRACK_LIMIT_IP_WINDOW", 600)
 # Open311: whom partner systems ask about the service (empty: the district grid centre).
 GRIDGOV_OPEN311_CONTACT = env_str("GRIDGOV_OPEN311_CONTACT", "")
+GRIDGOV_OPEN311_KEY_LIMIT_HOUR = env_int("GRIDGOV_OPEN311_KEY_LIMIT_HOUR", 600)  # per API key (0: off)
 # JSON API: the largest JSON body (photos in base64); larger photo sets go as multipart.
 GRIDGOV_API_MAX_JSON_BYTES = env_int("GRIDGOV_API_MAX_JSON_BYTES", 32 * 1024 * 1024)
 # The WeChat official account (checked by wechat.E001/E002/W001).

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.api.models import ApiToken
+from gridgov.lib.crypto import new_secret, secret_digest
 from gridgov.people.models import User
 
 # Secret scanners and people recognise a gridgov token by its start.
@@ -31,11 +30,6 @@ class IssuedToken:
     secret: str
 
 
-def hash_secret(secret: str) -> str:
-    """Return the SHA-256 (hex) under which a token is stored."""
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 @transaction.atomic
 def issue_token(user: User, name: str, *, at: datetime | None = None) -> IssuedToken:
     """Create a token for the staff member and return it with its secret (which only the caller sees)."""
@@ -46,12 +40,12 @@ def issue_token(user: User, name: str, *, at: datetime | None = None) -> IssuedT
         raise ValidationError({"name": _("At most %(max)d characters.") % {"max": MAX_NAME}})
     if not user.is_active:
         raise ValidationError({"user": _("The account %(user)s is not active.") % {"user": user.username}})
-    secret = SCHEME + secrets.token_urlsafe(32)
+    secret, digest = new_secret(SCHEME)
     token = ApiToken.objects.create(
         user=user,
         name=name,
         prefix=secret[:PREFIX_LENGTH],
-        key_hash=hash_secret(secret),
+        key_hash=digest,
         created_at=at or timezone.now(),
     )
     return IssuedToken(token, secret)
@@ -72,7 +66,7 @@ def user_for_secret(secret: str, *, at: datetime | None = None) -> User | None:
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_secret(secret), revoked_at__isnull=True, user__is_active=True)
+        .filter(key_hash=secret_digest(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is None:

@@ -1,4 +1,8 @@
-"""Field encryption for personal data: AES-GCM ciphertext plus a keyed hash for exact lookup."""
+"""Field encryption for personal data (AES-GCM ciphertext plus a keyed hash for exact lookup), and secrets.
+
+`new_secret` makes the random secrets clients hold (API tokens, Open311 keys), stored only as the
+plain SHA-256 of `secret_digest`: they are 256 random bits, so a slow password hash would add nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import os
+import secrets
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
@@ -68,3 +73,22 @@ def mask(value: str, keep_start: int, keep_end: int) -> str:
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
     return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end :]
+
+
+SECRET_BYTES = 32  # 256 random bits in every secret
+
+
+def new_secret(prefix: str) -> tuple[str, str]:
+    """Return a fresh random secret starting with the prefix, and the digest under which it is stored."""
+    secret = prefix + secrets.token_urlsafe(SECRET_BYTES)
+    return secret, secret_digest(secret)
+
+
+def secret_digest(secret: str) -> str:
+    """Return the hex SHA-256 of the secret's UTF-8 bytes, under which it is stored and looked up.
+
+    A lone surrogate (possible in text decoded from JSON) is encoded as is rather than raising: such
+    text is no secret anyone was given, so its digest matches nothing. Every other text gives the
+    same bytes as strict UTF-8, so digests stored before this helper existed still match.
+    """
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()

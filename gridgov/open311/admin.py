@@ -11,8 +11,8 @@ from gridgov.people.adminsite import ReadOnlyAdmin
 @admin.register(ApiKey)
 class ApiKeyAdmin(ReadOnlyAdmin):
     # The digest stays out of sight too: it is all that checks a key.
-    list_display = ("name", "prefix", "created_at", "revoked_at")
-    fields = ("name", "prefix", "created_at", "revoked_at")
+    list_display = ("name", "prefix", "hourly_limit", "created_at", "revoked_at")
+    fields = ("name", "prefix", "hourly_limit", "created_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix")
     ordering = ("name", "-created_at")

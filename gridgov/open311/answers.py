@@ -108,10 +108,7 @@ def parse_query(params: QueryDict, now: datetime | None = None) -> Query:
     statuses = _comma_list(params.get("status", "").lower())
     if any(status not in (OPEN_STATUS, CLOSED_STATUS) for status in statuses):
         problems.append(_("status: use open, closed or both (comma-separated)."))
-    start = _when(params, "start_date", problems)
-    end = _when(params, "end_date", problems)
-    if not problems:
-        start, end = _window(start, end, now or timezone.now(), problems)
+    start, end = parse_window(params, now or timezone.now(), problems)
     if problems:
         raise BadRequest(problems)
     return Query(codes=_comma_list(params.get("service_code", "")), statuses=statuses, start=start, end=end)
@@ -119,6 +116,27 @@ def parse_query(params: QueryDict, now: datetime | None = None) -> Query:
 
 def _comma_list(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+
+def parse_window(
+    params: QueryDict, now: datetime, problems: list[str], *, default: timedelta = WINDOW
+) -> tuple[datetime, datetime]:
+    """Return the window `start_date`/`end_date` ask for; record what is wrong with them in `problems`.
+
+    Without a start, the window is the `default` span before the end (or now); without an end, the
+    longest span after the start. The two may be at most 90 days apart.
+    """
+    start = _when(params, "start_date", problems)
+    end = _when(params, "end_date", problems)
+    if start is None:
+        end = end or now
+        return end - default, end
+    end = end or start + WINDOW
+    if end < start:
+        problems.append(_("end_date is before start_date."))
+    elif end - start > WINDOW:
+        problems.append(_("start_date and end_date may be at most 90 days apart."))
+    return start, end
 
 
 def _when(params: QueryDict, name: str, problems: list[str]) -> datetime | None:
@@ -141,21 +159,6 @@ def _when(params: QueryDict, name: str, problems: list[str]) -> datetime | None:
         )
         return None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-
-def _window(
-    start: datetime | None, end: datetime | None, now: datetime, problems: list[str]
-) -> tuple[datetime, datetime]:
-    """Return the report-time window: the given ends, else 90 days back from the end (or now)."""
-    if start is None:
-        end = end or now
-        return end - WINDOW, end
-    end = end or start + WINDOW
-    if end < start:
-        problems.append(_("end_date is before start_date."))
-    elif end - start > WINDOW:
-        problems.append(_("start_date and end_date may be at most 90 days apart."))
-    return start, end
 
 
 def find(query: Query) -> list[Case]:

@@ -22,6 +22,7 @@ CONTENT_TYPES = {JSON: "application/json; charset=utf-8", XML: "text/xml; charse
 ITEM_OF = {
     "services": "service",
     "service_requests": "request",
+    "service_request_updates": "request_update",
     "errors": "error",
     "attributes": "attribute",
     "values": "value",

@@ -14,6 +14,7 @@ ids is stored.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -61,8 +62,11 @@ class Filed:
         }
 
 
-def file_report(post: QueryDict) -> Filed:
-    """Store the report the form describes; raise BadRequest naming every problem (nothing is written)."""
+def file_report(post: QueryDict, *, on_stored: Callable[[Case], object] | None = None) -> Filed:
+    """Store the report the form describes; raise BadRequest naming every problem (nothing is written).
+
+    `on_stored` is given the stored case inside the report's transaction (see `report_case`).
+    """
     problems: list[str] = []
     lon, lat = _point(post, problems)
     email = _email(post.get("email", ""), problems)
@@ -83,6 +87,7 @@ def file_report(post: QueryDict) -> Filed:
             reporter_name=_name(post.get("first_name", ""), post.get("last_name", "")),
             reporter_phone=post.get("phone", ""),
             reporter_contact=email,
+            on_stored=on_stored,
         )
     except ValidationError as exc:
         raise BadRequest(describe(exc)) from None

@@ -19,6 +19,7 @@ urlpatterns = [
     re_path(r"^requests" + FMT, views.service_requests, name="requests"),
     re_path(r"^requests/(?P<request_id>[^/]{1,40}?)" + FMT, views.service_request, name="request"),
     re_path(r"^tokens/(?P<token>[^/]{1,40}?)" + FMT, views.token, name="token"),
+    re_path(r"^servicerequestupdates" + FMT, views.service_request_updates, name="updates"),
     re_path(r"^$", views.not_found, name="root"),
     re_path(r"^.*$", views.not_found),
 ]

@@ -1,9 +1,11 @@
 """The GeoReport v2 endpoints at /open311/v2/ (thin: parse, call, render in the asked format).
 
 Every view answers in the format of the URL's extension (`.json` or `.xml`); any refusal is the spec's
-error list with 400, 403, 404 or 405, in that format (JSON when the format itself is unknown). The
-views need no login and no CSRF token: reading is public, and filing a report takes an API key.
+error list with 400, 403, 404, 405 or 429, in that format (JSON when the format itself is unknown).
+The views need no login and no CSRF token: reading is public, and filing a report takes an API key.
 Requests are answered synchronously, so a token (`tokens/{token}`) is the service request id itself.
+`servicerequestupdates` is mySociety's extension (FixMyStreet), announced in discovery as a second
+specification at the same URL.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from gridgov.open311 import answers, formats, intake, keys, services
-from gridgov.open311.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, Open311Error
+from gridgov.open311 import actions, answers, formats, keys, services, updates
+from gridgov.open311.errors import BadRequest, MethodNotAllowed, NotFound, Open311Error
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-06-22T00:00:00+08:00"  # when this endpoint last changed what it answers
+MYSOCIETY_SPECIFICATION = "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Complete-Spec"
+CHANGESET = "2026-11-28T00:00:00+08:00"  # when this endpoint last changed what it answers
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data", ""}
 View = Callable[..., HttpResponse]
 
@@ -44,7 +47,10 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                     raise MethodNotAllowed([_("Use %(methods)s here.") % {"methods": ", ".join(methods)}])
                 return view(request, fmt, **kwargs)
             except Open311Error as exc:
-                return formats.errors(fmt, exc.status, exc.descriptions)
+                response = formats.errors(fmt, exc.status, exc.descriptions)
+                for name, value in exc.headers().items():
+                    response[name] = value
+                return response
             except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
                 # An oversized body, too many fields, a broken multipart form.
                 return formats.errors(fmt, 400, [_("The request could not be read as a form.")])
@@ -60,18 +66,21 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     contact = settings.GRIDGOV_OPEN311_CONTACT or _(
         "The district grid centre answers questions about this service."
     )
+    url = request.build_absolute_uri(reverse("open311:root")).rstrip("/")
     body = {
         "changeset": CHANGESET,
         "contact": contact,
         "key_service": _("Ask the district grid centre for an API key to file reports."),
+        # The same endpoint twice: GeoReport v2, and mySociety's extension (servicerequestupdates).
         "endpoints": [
             {
-                "specification": SPECIFICATION,
-                "url": request.build_absolute_uri(reverse("open311:root")).rstrip("/"),
+                "specification": specification,
+                "url": url,
                 "changeset": CHANGESET,
                 "type": "production",
                 "formats": ["application/json", "text/xml"],
             }
+            for specification in (SPECIFICATION, MYSOCIETY_SPECIFICATION)
         ],
     }
     return formats.render(fmt, "discovery", body)
@@ -108,9 +117,10 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.content_type not in FORM_TYPES:
         raise BadRequest([_("Send the request form-encoded (application/x-www-form-urlencoded).")])
     # The key comes in the form only: in the query string it would end up in access logs.
-    if not keys.is_active_key(request.POST.get("api_key", "")):
-        raise Forbidden([_("Invalid api_key received; ask the district grid centre for a key.")])
-    filed = intake.file_report(request.POST)
+    key = keys.active_key(request.POST.get("api_key", ""))
+    if key is None:
+        raise keys.invalid_key()
+    filed = actions.file_report(key, request.POST)
     return formats.render(fmt, "service_requests", [filed.answer()])
 
 
@@ -133,6 +143,15 @@ def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     if case is None:
         raise NotFound([_("No service request has the token “%(token)s”.") % {"token": token[:30]}])
     return formats.render(fmt, "service_requests", [{"service_request_id": case.tracking_no, "token": token}])
+
+
+@endpoint("GET", "HEAD")
+@never_cache
+def service_request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    """List the public moves of cases in a window of time (mySociety's extension; no key needed)."""
+    start, end = updates.parse(request.GET)
+    rows = updates.find(start, end, extensions=_extensions(request))
+    return formats.render(fmt, "service_request_updates", rows)
 
 
 @endpoint("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

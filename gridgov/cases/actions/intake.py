@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,12 +63,14 @@ def report_case(
     photos: Sequence[common.Upload] = (),
     at: datetime | None = None,
     alert_team: bool = True,
+    on_stored: Callable[[Case], object] | None = None,
 ) -> Case:
     """Store a new report with its tracking number, first transition, photos and notices; return it.
 
     Raises `ValidationError` (a dict of field → messages) for bad input, and writes nothing then.
     An urgent matter alerts the grid team at once, unless `alert_team` is false (the reporter is the
-    team, fixing it on the spot).
+    team, fixing it on the spot). `on_stored` is called with the stored case inside the report's
+    transaction, for a channel's own rows about it; whatever it raises undoes the whole report.
     """
     at = common.moment(at)
     errors: dict[str, str] = {}
@@ -97,6 +99,7 @@ def report_case(
         photos=checked,
         at=at,
         alert_team=alert_team,
+        on_stored=on_stored,
     )
 
 
@@ -193,6 +196,7 @@ def _store(
     photos: list[evidence.Photo],
     at: datetime,
     alert_team: bool,
+    on_stored: Callable[[Case], object] | None,
 ) -> Case:
     """Write the case, its `report` transition (seq 1), photos and notices in one transaction."""
     name, phone, contact = reporter
@@ -236,6 +240,8 @@ def _store(
     common.tell_reporter(case, "acknowledge", at)
     if urgency != Urgency.NORMAL and alert_team:
         _alert_grid_team(case, at)
+    if on_stored is not None:
+        on_stored(case)
     return case
 
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from gridgov.lib.crypto import FieldCipher, cipher_for, mask
+from gridgov.lib.crypto import FieldCipher, cipher_for, mask, new_secret, secret_digest
 
 KEY = base64.urlsafe_b64encode(bytes(range(32))).decode("ascii")
 OTHER_KEY = base64.urlsafe_b64encode(bytes(range(1, 33))).decode("ascii")
@@ -88,3 +90,27 @@ def test_seal_gives_the_ciphertext_and_lookup_hash_and_keeps_empty_values_empty(
     assert cipher.decrypt(encrypted) == "13807312345"
     assert digest == cipher.lookup_hash("13807312345")
     assert cipher.seal("") == ("", "")
+
+
+def test_a_new_secret_starts_with_its_prefix_and_holds_256_random_bits() -> None:
+    secret, digest = new_secret("gg_")
+
+    assert re.fullmatch(r"gg_[A-Za-z0-9_-]{43}", secret)
+    assert len(base64.urlsafe_b64decode(secret[3:] + "=")) == 32
+    assert digest == secret_digest(secret)
+    assert new_secret("gg_")[0] != secret
+
+
+@pytest.mark.parametrize("secret", ["o311_" + "a" * 43, "gg_Ab-_9", "网格-密钥", ""])
+def test_a_secrets_digest_is_the_hex_sha256_of_its_utf8_as_stored_before(secret: str) -> None:
+    # API tokens and Open311 keys were stored under exactly this digest before the helper existed.
+    assert secret_digest(secret) == hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def test_text_with_a_lone_surrogate_gets_a_digest_that_matches_no_real_secret() -> None:
+    odd = "gg_\ud800"
+
+    digest = secret_digest(odd)
+
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert digest not in {secret_digest("gg_\ufffd"), secret_digest("gg_")}

@@ -1,4 +1,4 @@
-"""Validate answers against the published GeoReport v2 schemas (gridgov/open311/schemas/).
+"""Validate answers against the published GeoReport v2 schemas (gridgov/open311/schemas/), and updates.
 
 The schemas use the `date-time` and `uri` formats; jsonschema checks formats only with optional
 packages we do not install, so the two checks are given here.
@@ -63,3 +63,52 @@ def validate(answer: Any, schema: str) -> None:
     items = answer if _load(schema).get("type") == "array" else [answer]
     assert isinstance(items, list) and all(isinstance(item, dict) for item in items), answer
     Draft4Validator(_load(schema), registry=_registry(), format_checker=checker).validate(answer)
+
+
+# mySociety's service request updates (the FixMyStreet Open311 extension, GET servicerequestupdates)
+# have no published schema; this one is written from the documented format: every update has
+# update_id, service_request_id, status (open or closed), updated_datetime (W3C), description and
+# media_url, and with `extensions=true` the extended status, one of mySociety's states.
+EXTENDED_STATES = [
+    "open",
+    "closed",
+    "fixed",
+    "in_progress",
+    "action_scheduled",
+    "investigating",
+    "duplicate",
+    "not_councils_responsibility",
+    "no_further_action",
+    "internal_referral",
+    "reopen",
+    "for_triage",
+]
+UPDATE_FIELDS = ["update_id", "service_request_id", "status", "updated_datetime", "description", "media_url"]
+UPDATES: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": UPDATE_FIELDS,
+        "additionalProperties": False,
+        "properties": {
+            "update_id": {"type": "string", "minLength": 1},
+            "service_request_id": {"type": "string", "minLength": 1},
+            "status": {"enum": ["open", "closed"]},
+            "updated_datetime": {"type": "string", "format": "date-time"},
+            "description": {"type": "string", "minLength": 1},
+            "media_url": {"type": ["string", "null"], "format": "uri"},
+            "extended_attributes": {
+                "type": "object",
+                "required": ["status"],
+                "additionalProperties": False,
+                "properties": {"status": {"enum": EXTENDED_STATES}},
+            },
+        },
+    },
+}
+
+
+def validate_updates(answer: Any, *, extensions: bool = False) -> None:
+    """Raise unless the answer is a list of service request updates in the documented format."""
+    Draft4Validator(UPDATES, format_checker=checker).validate(answer)
+    assert all(("extended_attributes" in update) == extensions for update in answer), answer

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from gridgov.open311 import actions
 from gridgov.open311.models import ApiKey
@@ -55,6 +57,55 @@ def test_list_shows_names_and_prefixes_but_never_the_keys(db: None) -> None:
     assert all(line.startswith("partner-app\to311_") for line in lines)
     assert "revoked" in lines[0] and lines[1].endswith("active")
     assert key.strip() not in out
+
+
+def test_a_key_can_get_its_own_hourly_limit_which_the_list_shows(db: None, settings: Any) -> None:
+    settings.GRIDGOV_OPEN311_KEY_LIMIT_HOUR = 600
+    run("create", "partner-app", "--limit", "50")
+    run("create", "bench", "--limit", "0")
+    run("create", "other-app")
+
+    out, _ = run("list")
+
+    assert dict(ApiKey.objects.values_list("name", "hourly_limit")) == {
+        "partner-app": 50,
+        "bench": 0,
+        "other-app": None,
+    }
+    limits = {line.split("\t")[0]: line.split("\t")[3] for line in out.strip().splitlines()}
+    assert limits == {
+        "bench": "no limit",
+        "other-app": "600 reports/hour (default)",
+        "partner-app": "50 reports/hour",
+    }
+
+
+def test_a_negative_limit_is_refused(db: None) -> None:
+    with pytest.raises(CommandError, match="0 for no limit"):
+        run("create", "partner-app", "--limit", "-5")
+    assert not ApiKey.objects.exists()
+
+
+def test_a_key_stored_before_the_shared_secret_helper_still_files_reports(
+    api: Client, mini: MiniDistrict
+) -> None:
+    # The digest exactly as keys were stored before: SHA-256 of the key's UTF-8, in hex.
+    key = "o311_" + "k" * 43
+    ApiKey.objects.create(
+        name="old-app",
+        prefix=key[:10],
+        digest=hashlib.sha256(key.encode()).hexdigest(),
+        created_at=timezone.now(),
+    )
+    form = {
+        "api_key": key,
+        "lat": "27.865",
+        "long": "113.105",
+        "description": "路灯不亮",
+        "service_code": "S01001",
+    }
+
+    assert api.post("/open311/v2/requests.json", form).status_code == 200
 
 
 def test_an_active_name_cannot_get_a_second_key(db: None) -> None:

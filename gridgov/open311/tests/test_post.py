@@ -366,18 +366,41 @@ def test_a_service_deactivated_here_is_refused_at_once_although_services_are_kep
     assert Case.objects.count() == 1
 
 
-def test_a_report_checks_its_key_once_and_reads_no_category_rows_when_the_service_is_known(
-    api: Client, key: str, mini: MiniDistrict
-) -> None:
-    api.post(REQUESTS, report(key))  # fills the process's copy of the matters
-
+def statements_of_a_report(api: Client, key: str) -> list[str]:
+    """Return the statements of a report of a known service, after one report filled the matters' copy."""
+    assert api.post(REQUESTS, report(key)).status_code == 200
     with CaptureQueriesContext(connection) as queries:
         response = api.post(REQUESTS, report(key, service_code=f.GARBAGE))
-
     assert response.status_code == 200
-    statements = [query["sql"] for query in queries.captured_queries]
-    assert sum("open311_apikey" in sql for sql in statements) == 1
-    assert not [sql for sql in statements if 'FROM "cases_category"' in sql]
     assert Case.objects.get(tracking_no=response.json()[0]["service_request_id"]).category == f.matter(
         f.GARBAGE
     )
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_report_with_an_unlimited_key_reads_the_key_once_and_no_category_or_filing_rows(
+    api: Client, mini: MiniDistrict
+) -> None:
+    _stored, key = actions.create_key("bench-like", hourly_limit=0)
+
+    statements = statements_of_a_report(api, key)
+
+    assert sum("open311_apikey" in sql for sql in statements) == 1
+    assert not [sql for sql in statements if 'FROM "cases_category"' in sql]
+    assert not [sql for sql in statements if 'FROM "open311_filing"' in sql]
+    assert sum('INTO "open311_filing"' in sql for sql in statements) == 1
+
+
+def test_a_limited_key_is_counted_before_any_work_and_again_under_its_lock(
+    api: Client, key: str, mini: MiniDistrict
+) -> None:
+    statements = statements_of_a_report(api, key)
+
+    read, lock = [sql for sql in statements if "open311_apikey" in sql]
+    assert "digest" in read
+    assert "FOR UPDATE" in lock or not connection.features.has_select_for_update
+    counts = [i for i, sql in enumerate(statements) if 'FROM "open311_filing"' in sql]
+    case_insert = next(i for i, sql in enumerate(statements) if 'INTO "cases_case"' in sql)
+    assert len(counts) == 2
+    assert counts[0] < case_insert < statements.index(lock) < counts[1]
+    assert not [sql for sql in statements if 'FROM "cases_category"' in sql]

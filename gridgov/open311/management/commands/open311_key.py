@@ -1,8 +1,9 @@
-"""`gridgov open311-key create NAME | list | revoke NAME`: the API keys of Open311 clients.
+"""`gridgov open311-key create NAME [--limit N] | list | revoke NAME`: the API keys of Open311 clients.
 
 `create` prints the new key once; only its digest is stored, so a lost key is revoked and replaced,
-never recovered. Keys are made and revoked at once (no dry run): the command's whole purpose is the
-one key it prints.
+never recovered. `--limit N` gives the key its own limit of reports an hour (0: none) instead of
+`GRIDGOV_OPEN311_KEY_LIMIT_HOUR`. Keys are made and revoked at once (no dry run): the command's whole
+purpose is the one key it prints.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from gridgov.open311 import actions
+from gridgov.open311 import actions, limits
 from gridgov.open311.models import ApiKey
 
 
@@ -27,6 +28,12 @@ class Command(BaseCommand):
         actions_parser = parser.add_subparsers(dest="action", required=True, metavar="{create,list,revoke}")
         create = actions_parser.add_parser("create", help=_("Make a key for a client and print it once."))
         create.add_argument("name", help=_("The client's name, e.g. the app or partner system."))
+        create.add_argument(
+            "--limit",
+            type=int,
+            metavar="N",
+            help=_("Reports an hour this key may file (0: no limit); without it, the default setting."),
+        )
         actions_parser.add_parser("list", help=_("List the keys (never the keys themselves)."))
         revoke = actions_parser.add_parser("revoke", help=_("Revoke the active key of a client."))
         revoke.add_argument("name")
@@ -38,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
 
     def _create(self, options: dict[str, Any]) -> None:
-        stored, key = actions.create_key(options["name"])
+        stored, key = actions.create_key(options["name"], hourly_limit=options["limit"])
         self.stderr.write(
             _("Key for “%(name)s” created. It is shown only now; only its digest is stored:")
             % {"name": stored.name}
@@ -52,13 +59,20 @@ class Command(BaseCommand):
             self.stdout.write(_("No keys yet. Make one with `gridgov open311-key create NAME`."))
         for row in rows:
             state = _("revoked %(at)s") % {"at": _when(row.revoked_at)} if row.revoked_at else _("active")
-            self.stdout.write(f"{row.name}\t{row.prefix}…\t{_when(row.created_at)}\t{state}")
+            self.stdout.write(f"{row.name}\t{row.prefix}…\t{_when(row.created_at)}\t{_limit(row)}\t{state}")
 
     def _revoke(self, options: dict[str, Any]) -> None:
         key = actions.revoke_key(options["name"])
         self.stdout.write(
             _("Key of “%(name)s” (%(prefix)s…) revoked.") % {"name": key.name, "prefix": key.prefix}
         )
+
+
+def _limit(key: ApiKey) -> str:
+    """Return the key's hourly limit in words, saying when it is the default setting."""
+    limit = limits.hourly_limit(key.hourly_limit)
+    text = _("no limit") if not limit else _("%(limit)d reports/hour") % {"limit": limit}
+    return text if key.hourly_limit is not None else _("%(limit)s (default)") % {"limit": text}
 
 
 def _when(moment: Any) -> str:
