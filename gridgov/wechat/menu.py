@@ -10,7 +10,6 @@ also shows only 4 Chinese characters of a first-level name and 8 of a sub-button
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from gridgov.lib import jsonfile
 from gridgov.wechat.config import MENU_KEY
 
 MAX_BUTTONS = 3
@@ -84,20 +84,9 @@ def default_menu(public_url: str) -> tuple[dict[str, Any], list[str]]:
 def load(path: Path) -> Any:
     """Return the JSON of a menu file, or raise MenuError saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MenuError(
-            _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}
-        ) from None
-    except UnicodeDecodeError:
-        raise MenuError(_("%(path)s is not UTF-8 text.") % {"path": path}) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MenuError(
-            _("%(path)s is not valid JSON (line %(line)d, column %(column)d): %(error)s")
-            % {"path": path, "line": exc.lineno, "column": exc.colno, "error": exc.msg}
-        ) from None
+        return jsonfile.read(path)
+    except jsonfile.UnreadableJson as exc:
+        raise MenuError(str(exc)) from None
 
 
 def check(menu: Any) -> Check:

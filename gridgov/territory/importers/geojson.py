@@ -8,7 +8,6 @@ overlaps, gaps) are in `grids.py`.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import shapely
 from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Polygon
 
+from gridgov.lib import jsonfile
 from gridgov.lib.coords import Crs, to_wgs84
 from gridgov.territory.importers.geometry import DECIMALS, Area, area_m2
 
@@ -67,20 +67,9 @@ class FeatureError(Exception):
 def load_json(path: Path) -> Any:
     """Return the parsed JSON file, or raise FeatureError with a message for the user."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise FeatureError(
-            _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}
-        ) from None
-    except UnicodeDecodeError:
-        raise FeatureError(_("%(path)s is not UTF-8 text.") % {"path": path}) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FeatureError(
-            _("%(path)s is not valid JSON (line %(line)d, column %(column)d: %(error)s).")
-            % {"path": path, "line": exc.lineno, "column": exc.colno, "error": exc.msg}
-        ) from None
+        return jsonfile.read(path)
+    except jsonfile.UnreadableJson as exc:
+        raise FeatureError(str(exc)) from None
 
 
 def read_features(

@@ -150,7 +150,7 @@ LINK = {"type": "view", "name": "进度查询", "url": f"{SITE}/track/"}
 @pytest.mark.parametrize(
     ("menu", "reason"),
     [
-        ('{"button": [', "is not valid JSON (line 1, column 13)"),
+        ('{"button": [', "is not valid JSON (line 1, column 13"),
         ({"menu": {"button": [CLICK]}}, "must be a JSON object with a “button” list"),
         (_buttons(), "1 to 3 first-level buttons; it has 0"),
         (_buttons(CLICK, CLICK, LINK, LINK), "1 to 3 first-level buttons; it has 4"),
