@@ -111,6 +111,31 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+
+
+def _caches() -> dict[str, dict[str, object]]:
+    """Return CACHES: each process's memory by default; Redis, shared by every process, with GRIDGOV_CACHE_URL.
+
+    What lives in the cache (the per-network rate limits of the public pages) is exact only when the
+    app processes share it: several `gridgov serve` workers or app servers want Redis.
+    """
+    url = env_str("GRIDGOV_CACHE_URL", "")
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"GRIDGOV_CACHE_URL must be a Redis URL (redis://, rediss:// or unix://), not {url!r}"
+        )
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": env_str("GRIDGOV_CACHE_PREFIX", "gridgov"),
+        }
+    }
+
+
+CACHES = _caches()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"

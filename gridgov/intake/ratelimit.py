@@ -9,7 +9,7 @@ pass the last free place, which a limit of this kind can afford.
 Bursts from one network (a script posting in a loop, someone guessing tracking digits) are stopped
 earlier, before any work, by a counter per client address in Django's cache, in fixed windows. The
 default cache is local memory, one per process: with N processes a network gets up to N times the
-limit. Configure a shared cache (Redis, Memcached, the database cache) in `CACHES` to make it exact.
+limit. `GRIDGOV_CACHE_URL=redis://…` gives every process one shared cache and makes it exact.
 Chinese mobile networks put many phones behind one address, so these limits are generous.
 
 Every limit is a setting (`GRIDGOV_REPORT_LIMIT_*`, `GRIDGOV_TRACK_LIMIT_*`), read from Django's
