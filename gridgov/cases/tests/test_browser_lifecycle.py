@@ -190,3 +190,16 @@ def test_a_grid_worker_reports_a_matter_from_the_phones_position(
     )
     assert worker.locator("main").get_attribute("data-case") == case.tracking_no
     assert abs(case.lon - lon) < 1e-5 and abs(case.lat - lat) < 1e-5
+
+
+def test_a_phone_without_geolocation_shows_no_position_button(browse: Any, district: MiniDistrict) -> None:
+    worker = browse(PHONE)
+    worker.context.add_init_script("delete Navigator.prototype.geolocation;")
+    log_in(worker, district.worker_a)
+    worker.goto("/cases/grid/")
+    worker.click("[data-testid=report] > summary")
+
+    # The script hides the button; the stylesheet keeps it hidden although it is styled as a button.
+    assert worker.locator("[data-locate]").get_attribute("hidden") is not None
+    assert not worker.locator("[data-locate]").is_visible()
+    assert worker.locator("textarea[name=description]").is_visible()
