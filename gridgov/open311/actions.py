@@ -1,4 +1,4 @@
-"""The only writers of the open311 app: make and revoke API keys, and file a report under a key."""
+"""The only writers of the open311 app: make, limit and revoke API keys, and file a report under a key."""
 
 from __future__ import annotations
 
@@ -37,6 +37,23 @@ def create_key(name: str, *, hourly_limit: int | None = None) -> tuple[ApiKey, s
         hourly_limit=hourly_limit,
     )
     return stored, key
+
+
+@transaction.atomic
+def set_limit(name: str, hourly_limit: int | None) -> ApiKey:
+    """Give the active key of the client name its own hourly limit (0: none), or the default again (None).
+
+    The key stays the same, so the client changes nothing; the next report counts against the new limit.
+    """
+    name = _clean_name(name)
+    if hourly_limit is not None and hourly_limit < 0:
+        raise ValidationError(_("A key's limit is a number of reports an hour, 0 for no limit."))
+    key = ApiKey.objects.select_for_update().filter(name=name, revoked_at=None).first()
+    if key is None:
+        raise ValidationError(_("No active key is named “%(name)s”.") % {"name": name})
+    key.hourly_limit = hourly_limit
+    key.save(update_fields=["hourly_limit"])
+    return key
 
 
 @transaction.atomic

@@ -165,3 +165,44 @@ def test_a_grid_worker_cannot_open_the_keys_in_the_admin(client: Client, mini: M
     response = client.get(reverse("admin:open311_apikey_changelist"))
 
     assert response.status_code == 302  # to the admin login: no administrator post
+
+
+def test_a_keys_limit_changes_and_returns_to_the_default_while_the_key_stays(
+    api: Client, mini: MiniDistrict, settings: Any
+) -> None:
+    settings.GRIDGOV_OPEN311_KEY_LIMIT_HOUR = 600
+    key = run("create", "partner-app")[0].strip()
+    form = {
+        "api_key": key,
+        "lat": "27.865",
+        "long": "113.105",
+        "description": "路灯不亮",
+        "service_code": "S01001",
+    }
+
+    out, _ = run("limit", "partner-app", "1")
+    assert "1 reports/hour" in out
+    assert api.post("/open311/v2/requests.json", form).status_code == 200
+    assert api.post("/open311/v2/requests.json", form).status_code == 429
+
+    out, _ = run("limit", "partner-app", "default")
+    assert "600 reports/hour (default)" in out
+    assert ApiKey.objects.get().hourly_limit is None
+    assert api.post("/open311/v2/requests.json", form).status_code == 200
+
+
+@pytest.mark.parametrize("given", ["-1", "lots", "1.5"])
+def test_a_limit_that_is_not_a_count_changes_nothing(db: None, given: str) -> None:
+    run("create", "partner-app", "--limit", "50")
+
+    with pytest.raises(CommandError, match="whole number"):
+        run("limit", "partner-app", given)
+    assert ApiKey.objects.get().hourly_limit == 50
+
+
+def test_limiting_an_unknown_or_revoked_key_says_so(db: None) -> None:
+    run("create", "partner-app")
+    run("revoke", "partner-app")
+
+    with pytest.raises(CommandError, match="No active key"):
+        run("limit", "partner-app", "5")

@@ -1,9 +1,9 @@
-"""`gridgov open311-key create NAME [--limit N] | list | revoke NAME`: the API keys of Open311 clients.
+"""`gridgov open311-key create NAME [--limit N] | limit NAME N|default | list | revoke NAME`: Open311 API keys.
 
 `create` prints the new key once; only its digest is stored, so a lost key is revoked and replaced,
 never recovered. `--limit N` gives the key its own limit of reports an hour (0: none) instead of
-`GRIDGOV_OPEN311_KEY_LIMIT_HOUR`. Keys are made and revoked at once (no dry run): the command's whole
-purpose is the one key it prints.
+`GRIDGOV_OPEN311_KEY_LIMIT_HOUR`; `limit` changes it later, keeping the key. Keys are made, limited and
+revoked at once (no dry run): each action is the one change it names.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.description = _(self.help)
-        actions_parser = parser.add_subparsers(dest="action", required=True, metavar="{create,list,revoke}")
+        actions_parser = parser.add_subparsers(
+            dest="action", required=True, metavar="{create,limit,list,revoke}"
+        )
         create = actions_parser.add_parser("create", help=_("Make a key for a client and print it once."))
         create.add_argument("name", help=_("The client's name, e.g. the app or partner system."))
         create.add_argument(
@@ -33,6 +35,15 @@ class Command(BaseCommand):
             type=int,
             metavar="N",
             help=_("Reports an hour this key may file (0: no limit); without it, the default setting."),
+        )
+        limit = actions_parser.add_parser(
+            "limit", help=_("Change the hourly limit of a client's active key.")
+        )
+        limit.add_argument("name")
+        limit.add_argument(
+            "limit",
+            metavar="N|default",
+            help=_("Reports an hour (0: no limit), or “default” for the default setting."),
         )
         actions_parser.add_parser("list", help=_("List the keys (never the keys themselves)."))
         revoke = actions_parser.add_parser("revoke", help=_("Revoke the active key of a client."))
@@ -52,6 +63,20 @@ class Command(BaseCommand):
         )
         # The key alone on stdout, so that a script can capture it.
         self.stdout.write(key)
+
+    def _limit(self, options: dict[str, Any]) -> None:
+        given = options["limit"].strip()
+        if given == "default":
+            hourly_limit = None
+        elif given.isdigit():
+            hourly_limit = int(given)
+        else:
+            raise CommandError(_("Give the limit as a whole number of reports an hour, or “default”."))
+        key = actions.set_limit(options["name"], hourly_limit)
+        self.stdout.write(
+            _("Key of “%(name)s” (%(prefix)s…): %(limit)s.")
+            % {"name": key.name, "prefix": key.prefix, "limit": _limit(key)}
+        )
 
     def _list(self, options: dict[str, Any]) -> None:
         rows = ApiKey.objects.all()
