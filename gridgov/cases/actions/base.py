@@ -99,7 +99,8 @@ def apply_move(
 def one_transaction(move: Callable[P, R]) -> Callable[P, R]:
     """Make the decorated move one transaction (`rows.atomic`): on PostgreSQL, one statement.
 
-    Every writer in this package is so decorated. The move's writes (the claim, the transition,
+    Every move of this package is so decorated (the overdue sweep and the patrol's fixed-on-the-spot
+    flow also wrap their several steps in one transaction of their own). The move's writes (the claim, the transition,
     tasks, notices) are gathered and sent together when it ends, each conditioned on the claim, so
     a move that lost the race writes nothing; a move that reads after writing (or stores a photo)
     sends what it gathered first, inside its transaction.

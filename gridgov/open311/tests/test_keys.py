@@ -23,6 +23,17 @@ def run(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+def _street_light(key: str) -> dict[str, str]:
+    """Return the form of a report of a dark street light in grid A1, filed with the key."""
+    return {
+        "api_key": key,
+        "lat": "27.865",
+        "long": "113.105",
+        "description": "路灯不亮",
+        "service_code": "S01001",
+    }
+
+
 def test_create_prints_a_new_key_once_and_stores_only_its_digest(db: None) -> None:
     out, err = run("create", "partner-app")
 
@@ -97,13 +108,7 @@ def test_a_key_stored_before_the_shared_secret_helper_still_files_reports(
         digest=hashlib.sha256(key.encode()).hexdigest(),
         created_at=timezone.now(),
     )
-    form = {
-        "api_key": key,
-        "lat": "27.865",
-        "long": "113.105",
-        "description": "路灯不亮",
-        "service_code": "S01001",
-    }
+    form = _street_light(key)
 
     assert api.post("/open311/v2/requests.json", form).status_code == 200
 
@@ -130,13 +135,7 @@ def test_revoking_an_unknown_name_says_so(db: None) -> None:
 
 def test_a_printed_key_files_reports_until_it_is_revoked(api: Client, mini: MiniDistrict) -> None:
     key = run("create", "partner-app")[0].strip()
-    form = {
-        "api_key": key,
-        "lat": "27.865",
-        "long": "113.105",
-        "description": "路灯不亮",
-        "service_code": "S01001",
-    }
+    form = _street_light(key)
 
     assert api.post("/open311/v2/requests.json", form).status_code == 200
     out, _ = run("revoke", "partner-app")
@@ -172,13 +171,7 @@ def test_a_keys_limit_changes_and_returns_to_the_default_while_the_key_stays(
 ) -> None:
     settings.GRIDGOV_OPEN311_KEY_LIMIT_HOUR = 600
     key = run("create", "partner-app")[0].strip()
-    form = {
-        "api_key": key,
-        "lat": "27.865",
-        "long": "113.105",
-        "description": "路灯不亮",
-        "service_code": "S01001",
-    }
+    form = _street_light(key)
 
     out, _ = run("limit", "partner-app", "1")
     assert "1 reports/hour" in out
