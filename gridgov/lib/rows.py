@@ -16,13 +16,14 @@ the gathered statement: when it matches no row, nothing is written. See `Batch`.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
+from django.db import DEFAULT_DB_ALIAS, Error, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
@@ -147,19 +148,31 @@ def update(
     known: None.
     """
     connection, batch = _target(model)
-    params = [
-        prepare(field, _changed_value(value), connection)
-        for field, value in zip(_fields(model, tuple(changes)), changes.values(), strict=True)
-    ]
-    for name, value in where.items():
-        field = _field(model, name)
-        values = value if isinstance(value, tuple) else (value,)
-        assert values and None not in values, f"`{name} = NULL` matches no row"
-        params.extend(prepare(field, item, connection) for item in values)
-    shape = (
-        tuple((name, _change_kind(value)) for name, value in changes.items()),
-        tuple((name, len(value) if isinstance(value, tuple) else 0) for name, value in where.items()),
-    )
+    change_fields, where_fields = _update_fields(model, tuple(changes), tuple(where))
+    params = []
+    kinds = []
+    for field, value in zip(change_fields, changes.values(), strict=True):
+        kind = value.__class__
+        if kind is IfNull:
+            kinds.append("ifnull")
+            value = value.value
+        elif kind is Added:
+            kinds.append("added")
+            value = value.amount
+        else:
+            kinds.append("")
+        params.append(prepare(field, value, connection))
+    members = []
+    for field, value in zip(where_fields, where.values(), strict=True):
+        if value.__class__ is tuple:
+            assert value and None not in value, f"`{field.name} IN (…NULL…)` matches no row"
+            params.extend([prepare(field, item, connection) for item in value])
+            members.append(len(value))
+        else:
+            assert value is not None, f"`{field.name} = NULL` matches no row"
+            params.append(prepare(field, value, connection))
+            members.append(0)
+    shape = (tuple(zip(changes, kinds, strict=True)), tuple(zip(where, members, strict=True)))
     if batch is not None:
         table = model._meta.db_table
         batch.make_room(table, updates=True, params=len(params), guard=guard is not None)
@@ -177,16 +190,12 @@ def update(
     return count
 
 
-def _changed_value(value: Any) -> Any:
-    if isinstance(value, IfNull):
-        return value.value
-    if isinstance(value, Added):
-        return value.amount
-    return value
-
-
-def _change_kind(value: Any) -> str:
-    return "ifnull" if isinstance(value, IfNull) else "added" if isinstance(value, Added) else ""
+@lru_cache(maxsize=256)
+def _update_fields(
+    model: type[Model], changed: tuple[str, ...], where: tuple[str, ...]
+) -> tuple[tuple[Field[Any, Any], ...], tuple[Field[Any, Any], ...]]:
+    """Return the fields an update changes and those it matches on (each pair of lists looked up once)."""
+    return _fields(model, changed), _fields(model, where)
 
 
 # --- gathered writes (PostgreSQL) -------------------------------------------------------------------
@@ -216,9 +225,13 @@ class Batch:
     anything else first sends what was gathered, as does any other statement on the connection.
     """
 
-    def __init__(self, connection: BaseDatabaseWrapper, outermost: bool) -> None:
+    def __init__(self, connection: BaseDatabaseWrapper, outermost: bool, *, lazy: bool = False) -> None:
         self.connection = connection
         self.outermost = outermost
+        # A lazy batch's transaction (see `Atomic`) begins on the server only with a statement
+        # that is not its last: until then the connection stays in autocommit.
+        self.lazy = lazy
+        self.begun = False
         self.writes: list[_Write] = []
         self.guard: tuple[Render, list[Any], Refusal] | None = None
         self.written: set[str] = set()  # tables written by the gathered writes
@@ -264,9 +277,16 @@ class Batch:
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
     ) -> Any:
         """Send the gathered writes before any other statement, so that it sees them (an execute wrapper)."""
+        if self.lazy and not self.begun:
+            self.begin()
         if self.writes or self.guard is not None:
             self.flush()
         return execute(sql, params, many, context)
+
+    def begin(self) -> None:
+        """Begin the lazy batch's transaction: psycopg sends BEGIN before the next statement."""
+        self.begun = True
+        self.connection.connection.autocommit = False
 
     def discard(self) -> None:
         """Forget the gathered writes (the block failed; they were never sent)."""
@@ -287,23 +307,68 @@ class Batch:
         gated = guard is not None
         members = tuple(write.render(gated) for write in writes)
         wanted = tuple((i, write.pk) for i, write in enumerate(writes) if write.on_ids is not None)
-        params = [*(guard[1] if guard else ()), *(p for write in writes for p in write.params)]
+        params = list(guard[1]) if guard else []
+        for write in writes:
+            params += write.params
         sql = _batch_sql(guard[0](False) if guard else None, members, wanted)
         raw = self.connection.connection
-        alone = last and self.outermost and raw.info.transaction_status == _IDLE
-        if alone:
-            raw.autocommit = True
-        try:
-            with self.connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                row = cursor.fetchone()
-        finally:
+        if self.lazy:
+            # The last statement of a transaction not yet begun is the whole transaction: it runs
+            # in autocommit as it is. Any other begins the transaction.
+            if not self.begun and not (last and raw.info.transaction_status == _IDLE):
+                self.begin()
+            row = self._send(sql, params)
+        else:
+            alone = last and self.outermost and raw.info.transaction_status == _IDLE
             if alone:
-                raw.autocommit = False
+                raw.autocommit = True
+            try:
+                row = self._send(sql, params)
+            finally:
+                if alone:
+                    raw.autocommit = False
         if guard is not None and row[0] == 0:
             guard[2]()
         for ids, on_ids in zip(row[1:], [w.on_ids for w in writes if w.on_ids is not None], strict=True):
             on_ids(list(ids))
+
+    def _send(self, sql: str, params: list[Any]) -> Any:
+        """Execute the batch statement and return its row.
+
+        Unless queries are being logged (DEBUG, a test counting them) or another execute wrapper
+        watches the connection, the statement goes straight to a psycopg cursor kept for it. A
+        cursor keeps the value adapters it looked up while it is given the same statement, so
+        each shape of move has its own; Django's cursor wrapper would make a new one every time.
+        Errors still become Django's (`IntegrityError` …), as through the wrapper.
+        """
+        connection = self.connection
+        wrappers = connection.execute_wrappers
+        if connection.queries_logged or any(w != self.before_statement for w in wrappers):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+        with connection.wrap_database_errors:
+            cursor = _kept_cursor(connection.connection, sql)
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+
+# Per psycopg connection, a cursor for each batch statement (see `Batch._send`); a connection's are
+# dropped with it. At most `_KEPT_CURSORS` are kept: the shapes of moves are far fewer.
+_cursors: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+_KEPT_CURSORS = 256
+
+
+def _kept_cursor(raw: Any, sql: str) -> Any:
+    kept = _cursors.get(raw)
+    if kept is None:
+        kept = _cursors[raw] = {}
+    cursor = kept.get(sql)
+    if cursor is None:
+        if len(kept) >= _KEPT_CURSORS:
+            kept.clear()
+        cursor = kept[sql] = raw.cursor()
+    return cursor
 
 
 try:  # the idle transaction status of a psycopg connection, where psycopg is installed
@@ -349,25 +414,41 @@ def atomic(using: str | None = None) -> Atomic:
 
 
 class Atomic:
-    """The context manager of `atomic()`: a class, as it runs on every move, rather than a generator."""
+    """The context manager of `atomic()`: a class, as it runs on every move, rather than a generator.
 
-    __slots__ = ("alias", "batch", "joined", "token", "transaction")
+    Where it opens the transaction (the outermost block on a connection in autocommit), it does
+    what `transaction.atomic` does there, lazily: the connection is marked as inside an atomic
+    block, so Django behaves as in one (nested blocks make savepoints, `on_commit` waits,
+    `select_for_update` is allowed), but the server hears of the transaction only when a
+    statement other than the gathered writes runs (the execute wrapper then begins it) or the
+    writes are sent before the end. A move that only writes sends one statement in autocommit,
+    and neither BEGIN nor COMMIT, nor the client-side bookkeeping of either. See `_Lazy`.
+    """
+
+    __slots__ = ("_from_testcase", "alias", "batch", "joined", "token", "transaction")
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
         self.batch: Batch | None = None
         self.joined: Batch | None = None
+        self.transaction: Any = None
+        self._from_testcase = False  # (read by Django's durable blocks nested in this one)
 
     def __enter__(self) -> None:
         connection = connections[self.alias]
         current = _BATCH.get()
-        self.transaction = transaction.atomic(using=self.alias)
         if connection.vendor != "postgresql" or current is not None:
             self.joined = current if current is not None and current.connection is connection else None
+            self.transaction = transaction.atomic(using=self.alias)
             self.transaction.__enter__()
             return
-        batch = Batch(connection, outermost=not connection.in_atomic_block)
-        self.transaction.__enter__()
+        if not connection.in_atomic_block and connection.get_autocommit():
+            batch = Batch(connection, outermost=True, lazy=True)
+            _Lazy.enter(connection, self)
+        else:
+            batch = Batch(connection, outermost=not connection.in_atomic_block)
+            self.transaction = transaction.atomic(using=self.alias)
+            self.transaction.__enter__()
         self.batch = batch
         self.token = _BATCH.set(batch)
         connection.execute_wrappers.append(batch.before_statement)
@@ -381,6 +462,9 @@ class Atomic:
             return
         try:
             batch.connection.execute_wrappers.remove(batch.before_statement)
+            if batch.lazy:
+                _Lazy.exit(batch, kind is None)
+                return
             if kind is None:
                 try:
                     batch.flush(last=True)
@@ -390,6 +474,68 @@ class Atomic:
             self.transaction.__exit__(kind, error, trace)
         finally:
             _BATCH.reset(self.token)
+
+
+class _Lazy:
+    """The outermost `Atomic` of a connection in autocommit: Django's bookkeeping, the transaction begun late.
+
+    `enter` and `exit` set the connection's state as `django.db.transaction.Atomic` does for its
+    outermost block; they talk to psycopg only when the batch began a transaction.
+    """
+
+    @staticmethod
+    def enter(connection: BaseDatabaseWrapper, block: Atomic) -> None:
+        connection.commit_on_exit = True
+        connection.needs_rollback = False
+        connection.autocommit = False  # Django's view; psycopg stays in autocommit until `begin`
+        connection.in_atomic_block = True
+        connection.atomic_blocks.append(block)  # type: ignore[arg-type]  # (duck-typed: `_from_testcase`)
+
+    @staticmethod
+    def exit(batch: Batch, succeeded: bool) -> None:
+        """End the block: send the writes (or forget them), commit or roll back, run the commit hooks."""
+        connection = batch.connection
+        connection.atomic_blocks.pop()
+        connection.in_atomic_block = False
+        committed = False
+        try:
+            if connection.closed_in_transaction:
+                batch.discard()  # the server rolls back by itself
+            elif succeeded and not connection.needs_rollback:
+                try:
+                    batch.flush(last=True)
+                    if batch.begun:
+                        connection.commit()
+                    committed = True
+                except BaseException:
+                    if batch.begun:
+                        _roll_back(connection)
+                    raise
+            else:
+                batch.discard()
+                connection.needs_rollback = False
+                if batch.begun:
+                    _roll_back(connection)
+        finally:
+            if connection.closed_in_transaction:
+                connection.connection = None
+            elif batch.begun:
+                connection.set_autocommit(True)  # psycopg too; runs the commit hooks after a commit
+            else:
+                connection.autocommit = True  # psycopg never left it
+                if committed:
+                    connection.errors_occurred = False  # a statement went through: the connection works
+                    connection.run_and_clear_commit_hooks()
+                else:
+                    connection.run_on_commit = []
+
+
+def _roll_back(connection: BaseDatabaseWrapper) -> None:
+    """Roll back the connection's transaction; drop the connection if even that fails (as Django does)."""
+    try:
+        connection.rollback()
+    except Error:
+        connection.close()
 
 
 def unsized_type(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> str:
@@ -403,9 +549,15 @@ def unsized_type(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> str
     return re.sub(r"\(.*?\)", "", db_type)
 
 
+def connection_for(model: type[Model]) -> tuple[BaseDatabaseWrapper, bool]:
+    """Return the connection the model is written on, and whether an `atomic()` block gathers its writes."""
+    connection, batch = _target(model)
+    return connection, batch is not None
+
+
 def _target(model: type[Model]) -> tuple[BaseDatabaseWrapper, Batch | None]:
     """Return the connection the model is written on, and the batch gathering its writes if one is."""
-    alias = router.db_for_write(model)
+    alias = router.db_for_write(model) if router.routers else DEFAULT_DB_ALIAS
     batch = _BATCH.get()
     if batch is not None and batch.connection.alias == alias:
         return batch.connection, batch  # (the connection at hand: looking it up costs more)
@@ -433,21 +585,28 @@ def prepare(field: Field[Any, Any], value: Any, connection: BaseDatabaseWrapper)
     Only the exact field classes named here qualify, so a subclass with its own preparation (an
     encrypted field) always takes the general path.
     """
-    if isinstance(value, Model):
-        value = value.pk  # foreign keys take the related row's id, as `Model.save` stores it
+    cls = value.__class__
     kind = field.__class__
-    if kind is models.ForeignKey and not _int_target(field):
-        return field.get_db_prep_save(value, connection)
-    if value is None and kind in _PASSES_NULL:
+    # The common cases first, by exact type: a move prepares some forty values.
+    if cls is str:
+        if kind in _TEXT:
+            return value
+    elif cls is int:
+        if kind in _INTEGER and (kind is not models.ForeignKey or _int_target(field)):
+            return value  # exact types: an integer field given True stores 1, not a boolean
+    elif value is None:
+        if kind in _PASSES_NULL:
+            return value
+    elif cls is datetime:
+        if kind is models.DateTimeField and value.tzinfo is not None:
+            return connection.ops.adapt_datetimefield_value(value)  # what the field's own path ends in
+    elif cls is bool:
+        if kind is models.BooleanField:
+            return value
+    elif isinstance(value, Model):
+        return prepare(field, value.pk, connection)  # a foreign key takes the related row's id
+    elif isinstance(value, str) and kind in _TEXT:  # a choices enum, as the ORM leaves it
         return value
-    if isinstance(value, str) and kind in _TEXT:  # a choices enum too, as the ORM leaves it
-        return value
-    if (value.__class__ is int and kind in _INTEGER) or (
-        value.__class__ is bool and kind is models.BooleanField
-    ):
-        return value  # exact types: an integer field given True stores 1, not a boolean
-    if kind is models.DateTimeField and value.__class__ is datetime and value.tzinfo is not None:
-        return connection.ops.adapt_datetimefield_value(value)  # what the field's own path ends in
     return field.get_db_prep_save(value, connection)
 
 
@@ -575,6 +734,7 @@ __all__ = [
     "IfNull",
     "Selected",
     "atomic",
+    "connection_for",
     "flush",
     "insert",
     "insert_from",

@@ -79,21 +79,36 @@ def apply_move(
     if actor is not None:
         _ACTOR.set_cached_value(transition, actor)
     refuse = _refusal(case)
-    connection = connections[router.db_for_write(Case)]
-    # No savepoint: on refusal nothing has been written, and the caller's transaction (the move's
-    # own, with its tasks and notices) rolls back as a whole; two fewer statements on every move.
-    with transaction.atomic(using=connection.alias, savepoint=False):
-        if _has_expression(fields):
-            if not _claim_with_orm(case, fields):
-                refuse()
-        else:
-            where = {"id": case.pk, "version": case.version, "status": case.status}
-            rows.update(Case, {"version": rows.Added(1), **fields}, where, guard=refuse)
-        _insert_log(transition, values, connection)
+    connection, gathering = rows.connection_for(Case)
+    if gathering:  # the move's block (`one_transaction`) makes claim and log one statement
+        _claim_and_log(case, fields, refuse, transition, values, connection)
+    else:
+        # No savepoint: on refusal nothing has been written, and the caller's transaction (the
+        # move's own, with its tasks and notices) rolls back as a whole.
+        with transaction.atomic(using=connection.alias, savepoint=False):
+            _claim_and_log(case, fields, refuse, transition, values, connection)
     case.version += 1
     for name, value in fields.items():
         setattr(case, name, value)
     return transition
+
+
+def _claim_and_log(
+    case: Case,
+    fields: dict[str, Any],
+    refuse: Callable[[], NoReturn],
+    transition: Transition,
+    values: list[Any],
+    connection: BaseDatabaseWrapper,
+) -> None:
+    """Claim the case as read (or refuse) and insert the transition's row."""
+    if _has_expression(fields):
+        if not _claim_with_orm(case, fields):
+            refuse()
+    else:
+        where = {"id": case.pk, "version": case.version, "status": case.status}
+        rows.update(Case, {"version": rows.Added(1), **fields}, where, guard=refuse)
+    _insert_log(transition, values, connection)
 
 
 def one_transaction(move: Callable[P, R]) -> Callable[P, R]:
