@@ -83,11 +83,11 @@ def insert(
     per_batch = max(1, limit // len(names)) if limit else len(rows)
     want_ids = returning or on_ids is not None
     ids: list[int] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_batch):
-            count = min(per_batch, len(rows) - start)
-            width = count * len(names)
-            sql = _insert_sql(model, connection.alias, tuple(names), count, want_ids, False)
+    for start in range(0, len(rows), per_batch):
+        count = min(per_batch, len(rows) - start)
+        width = count * len(names)
+        sql = _insert_sql(model, connection.alias, tuple(names), count, want_ids, False)
+        with _cursor(connection) as cursor:
             cursor.execute(sql, params[start * len(names) : start * len(names) + width])
             if want_ids:
                 ids.extend(row[0] for row in cursor.fetchall())
@@ -129,7 +129,7 @@ def insert_from(
         render = partial(_insert_from_sql, model, connection.alias, shape, source, order_by)
         batch.add(render, [*prepared, *params], model._meta.db_table)
         return None
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(
             _insert_from_sql(model, connection.alias, shape, source, order_by, False), [*prepared, *params]
         )
@@ -182,7 +182,7 @@ def update(
         else:
             batch.set_guard(render, params, table, guard)
         return None
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(_update_sql(model, connection.alias, *shape, False), params)
         count = int(cursor.rowcount)
     if guard is not None and count == 0:
@@ -196,6 +196,56 @@ def _update_fields(
 ) -> tuple[tuple[Field[Any, Any], ...], tuple[Field[Any, Any], ...]]:
     """Return the fields an update changes and those it matches on (each pair of lists looked up once)."""
     return _fields(model, changed), _fields(model, where)
+
+
+def _cursor(connection: BaseDatabaseWrapper) -> Any:
+    """Return a cursor for a written-out statement of these helpers (a context manager, as Django's).
+
+    On SQLite, unless queries are being logged (DEBUG, a test counting them) or an execute wrapper
+    watches the connection, it is SQLite's own cursor behind Django's error translation: the
+    statements here are written with `%s` placeholders, which it takes as `?` (converted once per
+    statement, where Django's cursor converts them on every execution).
+    """
+    if connection.vendor != "sqlite" or connection.queries_logged or connection.execute_wrappers:
+        return connection.cursor()
+    connection.ensure_connection()
+    return _SQLiteCursor(connection)
+
+
+class _SQLiteCursor:
+    """SQLite's cursor for the helpers' statements: `%s` placeholders, Django's errors (see `_cursor`)."""
+
+    __slots__ = ("connection", "cursor")
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+        self.cursor: Any = None
+
+    def __enter__(self) -> _SQLiteCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.cursor is not None:
+            self.cursor.close()
+
+    def execute(self, sql: str, params: Sequence[Any]) -> None:
+        with self.connection.wrap_database_errors:
+            self.cursor = self.connection.connection.execute(_qmark(sql), params)
+
+    def fetchall(self) -> list[Any]:
+        with self.connection.wrap_database_errors:
+            return list(self.cursor.fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return int(self.cursor.rowcount)
+
+
+@lru_cache(maxsize=256)
+def _qmark(sql: str) -> str:
+    """Return the statement with SQLite's `?` placeholders (none of these statements holds a literal %)."""
+    assert "%%" not in sql and sql.count("%") == sql.count("%s"), sql
+    return sql.replace("%s", "?")
 
 
 # --- gathered writes (PostgreSQL) -------------------------------------------------------------------
@@ -599,7 +649,13 @@ def prepare(field: Field[Any, Any], value: Any, connection: BaseDatabaseWrapper)
             return value
     elif cls is datetime:
         if kind is models.DateTimeField and value.tzinfo is not None:
-            return connection.ops.adapt_datetimefield_value(value)  # what the field's own path ends in
+            if connection.vendor != "sqlite":
+                return connection.ops.adapt_datetimefield_value(value)  # what the field's own path ends in
+            zone = connection.timezone  # (None without USE_TZ: then Django refuses an aware value)
+            if zone is not None:
+                # What Django's SQLite path makes of it, without its checks: naive in the
+                # connection's zone, as text.
+                return str(value.astimezone(zone).replace(tzinfo=None))
     elif cls is bool:
         if kind is models.BooleanField:
             return value
