@@ -659,6 +659,9 @@ def prepare(field: Field[Any, Any], value: Any, connection: BaseDatabaseWrapper)
     elif cls is bool:
         if kind is models.BooleanField:
             return value
+    elif cls is dict:
+        if kind is models.JSONField:
+            return connection.ops.adapt_json_value(value, field.encoder)  # type: ignore[attr-defined]
     elif isinstance(value, Model):
         return prepare(field, value.pk, connection)  # a foreign key takes the related row's id
     elif isinstance(value, str) and kind in _TEXT:  # a choices enum, as the ORM leaves it

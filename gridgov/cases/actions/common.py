@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import IO, Any
@@ -167,6 +168,13 @@ REPORTER_NOTICES: dict[str, Promise] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
+def _reporter_notice(kind: str, language: str) -> str:
+    """Return the text of a notice kind in the language (translated once per process)."""
+    with translation.override(language):
+        return str(REPORTER_NOTICES[kind])
+
+
 def tell_reporter(case: Case, kind: str, at: datetime, text: str = "", **params: str) -> None:
     """Queue a notice to the reporter (in the move's transaction): a notice of the kind, or the text.
 
@@ -177,8 +185,7 @@ def tell_reporter(case: Case, kind: str, at: datetime, text: str = "", **params:
     if address is None:
         return
     if kind in REPORTER_NOTICES:
-        with translation.override(settings.LANGUAGE_CODE):
-            text = str(REPORTER_NOTICES[kind]) % {"no": case.tracking_no, **params}
+        text = _reporter_notice(kind, settings.LANGUAGE_CODE) % {"no": case.tracking_no, **params}
     payload = {"tracking_no": case.tracking_no, "status": case.status, "text": text}
     outbox.enqueue_many(address[0], [address[1]], kind, payload, case=case, at=at)
 
