@@ -9,8 +9,12 @@ Inside `atomic()` on PostgreSQL their writes are not sent one by one: they are g
 one statement of data-modifying CTEs when the block ends, or before any other statement reaches the
 connection (so a read always sees the writes before it). A block whose only statement that is, and
 that is nobody's nested block, runs it in autocommit: one round trip instead of BEGIN, a statement
-per write and COMMIT. A guard (a conditional UPDATE, the claim of a case move) gates every write of
+per write and COMMIT; the outermost block tells the server of its transaction only when it needs
+one (see `Atomic`). A guard (a conditional UPDATE, the claim of a case move) gates every write of
 the gathered statement: when it matches no row, nothing is written. See `Batch`.
+
+Unless queries are being logged or an execute wrapper watches the connection, the statements go to
+the driver's own cursors (`Batch._send`, `_cursor`), behind Django's translation of errors.
 """
 
 from __future__ import annotations
