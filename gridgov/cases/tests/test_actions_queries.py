@@ -112,3 +112,22 @@ def test_the_benchmark_loop_runs_and_counts_its_queries(db: None, settings: Any,
     assert figures["moves"] == figures["cases"] * len(LOOP)
     assert 0 < figures["queries_per_move"] <= 8
     assert figures["moves_per_s"] > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the statements are replayed on PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_benchmark_replays_the_moves_statements_and_leaves_each_case_moved_once(
+    settings: Any, tmp_path: Any
+) -> None:
+    from gridgov.cases.models import Case, Status, Transition
+
+    figures = _measure(29, 1, lambda line: None)
+
+    # 29 cases: 20 warm up, then a third each for the headline, without the flush wait, in threads.
+    assert figures["cases"] == 3 and figures["statements_only_moves_per_s"] > 0
+    # The replay put the headline's cases back and moved them again: once, as the moves had.
+    assert set(Case.objects.values_list("status", flat=True)) == {Status.CLOSED}
+    logs = Transition.objects.values_list("case_id", flat=True)
+    assert {logs.filter(case_id=pk).count() for pk in Case.objects.values_list("pk", flat=True)} == {
+        1 + len(LOOP)
+    }
