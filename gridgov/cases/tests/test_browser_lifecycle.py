@@ -125,7 +125,9 @@ def test_a_report_goes_from_dispatch_to_a_rating(
     worker = browse(PHONE)
     log_in(worker, mini.worker_a)
     worker.click("[data-testid=grid-case-links] a[href='/cases/grid/']")
+    worker.wait_for_url(lambda url: urlsplit(url).path == "/cases/grid/")
     item = worker.locator(f"[data-section=verify] [data-grid-case='{number}']")
+    item.wait_for()  # (measured before the page is there, the width is the old page's, or none)
     assert sideways_overflow(worker) <= 0, "the grid page is wider than the phone"
     open_move(item, "verify_pass").locator("textarea[name=note]").fill("现场核实，已解决")
     worker.screenshot(path=artifacts / "lifecycle-3-grid-phone.png", full_page=True)
