@@ -20,7 +20,6 @@ the driver's own cursors (`Batch._send`, `_cursor`), behind Django's translation
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
@@ -402,21 +401,24 @@ class Batch:
                 cursor.execute(sql, params)
                 return cursor.fetchone()
         with connection.wrap_database_errors:
-            cursor = _kept_cursor(connection.connection, sql)
+            cursor = _kept_cursor(connection, sql)
             cursor.execute(sql, params)
             return cursor.fetchone()
 
 
-# Per psycopg connection, a cursor for each batch statement (see `Batch._send`); a connection's are
-# dropped with it. At most `_KEPT_CURSORS` are kept: the shapes of moves are far fewer.
-_cursors: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+# A cursor for each batch statement (see `Batch._send`), kept on Django's connection object (one per
+# thread) with the psycopg connection they belong to: a new connection gets new ones. At most
+# `_KEPT_CURSORS` are kept: the shapes of moves are far fewer.
 _KEPT_CURSORS = 256
 
 
-def _kept_cursor(raw: Any, sql: str) -> Any:
-    kept = _cursors.get(raw)
-    if kept is None:
-        kept = _cursors[raw] = {}
+def _kept_cursor(connection: BaseDatabaseWrapper, sql: str) -> Any:
+    raw = connection.connection
+    held: tuple[Any, dict[str, Any]] | None = getattr(connection, "_gridgov_cursors", None)
+    if held is None or held[0] is not raw:
+        held = (raw, {})
+        connection._gridgov_cursors = held  # type: ignore[attr-defined]
+    kept = held[1]
     cursor = kept.get(sql)
     if cursor is None:
         if len(kept) >= _KEPT_CURSORS:

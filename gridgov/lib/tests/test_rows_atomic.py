@@ -207,3 +207,18 @@ def test_writes_sent_before_the_end_of_a_block_that_fails_are_not_kept(case: Any
 
     assert _recipients(case) == []
     _clean(connection)
+
+
+@on_postgresql
+def test_a_block_after_the_connection_was_closed_writes_on_the_new_one(case: Any) -> None:
+    with rows.atomic():
+        _notice(case, "a")
+    first = connection.connection
+    connection.close()  # as Django does at the end of a request past CONN_MAX_AGE
+
+    with rows.atomic():
+        _notice(case, "b")
+
+    assert connection.connection is not first
+    assert _recipients(case) == ["a", "b"]
+    _clean(connection)
