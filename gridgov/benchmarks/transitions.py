@@ -210,8 +210,9 @@ def _statements_replayed(cases: list[Any], steps: int, log: Callable[[str], Any]
     ids = [case.pk for case in cases]
     columns = [f.column for f in Case._meta.concrete_fields if not f.primary_key]
     logs = (Transition, Task, OutboxMessage)
+    table = Case._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE bench_case_copy AS SELECT * FROM cases_case WHERE id = ANY(%s)", [ids])
+        cursor.execute(f"CREATE TABLE bench_case_copy AS SELECT * FROM {table} WHERE id = ANY(%s)", [ids])
         last = {}
         for model in logs:
             cursor.execute(f"SELECT coalesce(max(id), 0) FROM {model._meta.db_table}")
@@ -230,7 +231,7 @@ def _statements_replayed(cases: list[Any], steps: int, log: Callable[[str], Any]
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id > %s", [last[model]])
         assignments = ", ".join(f'"{column}" = copy."{column}"' for column in columns)
         cursor.execute(
-            f"UPDATE cases_case SET {assignments} FROM bench_case_copy copy WHERE copy.id = cases_case.id"
+            f"UPDATE {table} SET {assignments} FROM bench_case_copy copy WHERE copy.id = {table}.id"
         )
         cursor.execute("DROP TABLE bench_case_copy")
     log(f"replaying the {len(recorded):,} statements of those moves alone …")

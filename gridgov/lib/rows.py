@@ -209,10 +209,15 @@ def _cursor(connection: BaseDatabaseWrapper) -> Any:
     statements here are written with `%s` placeholders, which it takes as `?` (converted once per
     statement, where Django's cursor converts them on every execution).
     """
-    if connection.vendor != "sqlite" or connection.queries_logged or connection.execute_wrappers:
+    if connection.vendor != "sqlite" or not _unwatched(connection):
         return connection.cursor()
     connection.ensure_connection()
     return _SQLiteCursor(connection)
+
+
+def _unwatched(connection: BaseDatabaseWrapper, own: Callable[..., Any] | None = None) -> bool:
+    """Tell whether nothing watches the connection's statements: no query log, no execute wrapper but `own`."""
+    return not connection.queries_logged and all(wrapper == own for wrapper in connection.execute_wrappers)
 
 
 class _SQLiteCursor:
@@ -278,9 +283,8 @@ class Batch:
     anything else first sends what was gathered, as does any other statement on the connection.
     """
 
-    def __init__(self, connection: BaseDatabaseWrapper, outermost: bool, *, lazy: bool = False) -> None:
+    def __init__(self, connection: BaseDatabaseWrapper, *, lazy: bool = False) -> None:
         self.connection = connection
-        self.outermost = outermost
         # A lazy batch's transaction (see `Atomic`) begins on the server only with a statement
         # that is not its last: until then the connection stays in autocommit.
         self.lazy = lazy
@@ -350,8 +354,9 @@ class Batch:
     def flush(self, *, last: bool = False) -> None:
         """Send the gathered writes as one statement; call the guard's refusal if it matched no row.
 
-        `last`: the block ends with this statement. When it is the outermost block and nothing else
-        ran in its transaction, the statement runs in autocommit: it is the whole transaction.
+        `last`: the block ends with this statement. When the block is the lazy outermost one and
+        began no transaction, the statement runs in autocommit: it is the whole transaction. Any
+        other statement is sent inside the block's transaction (begun now if need be).
         """
         writes, guard = self.writes, self.guard
         if not writes and guard is None:
@@ -364,22 +369,11 @@ class Batch:
         for write in writes:
             params += write.params
         sql = _batch_sql(guard[0](False) if guard else None, members, wanted)
-        raw = self.connection.connection
-        if self.lazy:
-            # The last statement of a transaction not yet begun is the whole transaction: it runs
-            # in autocommit as it is. Any other begins the transaction.
-            if not self.begun and not (last and raw.info.transaction_status == _IDLE):
+        if self.lazy and not self.begun:
+            idle = self.connection.connection.info.transaction_status == _IDLE
+            if not (last and idle):
                 self.begin()
-            row = self._send(sql, params)
-        else:
-            alone = last and self.outermost and raw.info.transaction_status == _IDLE
-            if alone:
-                raw.autocommit = True
-            try:
-                row = self._send(sql, params)
-            finally:
-                if alone:
-                    raw.autocommit = False
+        row = self._send(sql, params)
         if guard is not None and row[0] == 0:
             guard[2]()
         for ids, on_ids in zip(row[1:], [w.on_ids for w in writes if w.on_ids is not None], strict=True):
@@ -395,8 +389,7 @@ class Batch:
         Errors still become Django's (`IntegrityError` …), as through the wrapper.
         """
         connection = self.connection
-        wrappers = connection.execute_wrappers
-        if connection.queries_logged or any(w != self.before_statement for w in wrappers):
+        if not _unwatched(connection, self.before_statement):
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 return cursor.fetchone()
@@ -499,10 +492,10 @@ class Atomic:
             self.transaction.__enter__()
             return
         if not connection.in_atomic_block and connection.get_autocommit():
-            batch = Batch(connection, outermost=True, lazy=True)
+            batch = Batch(connection, lazy=True)
             _Lazy.enter(connection, self)
         else:
-            batch = Batch(connection, outermost=not connection.in_atomic_block)
+            batch = Batch(connection)
             self.transaction = transaction.atomic(using=self.alias)
             self.transaction.__enter__()
         self.batch = batch
