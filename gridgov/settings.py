@@ -200,6 +200,9 @@ GRIDGOV_REPORT_LIMIT_IP = env_int("GRIDGOV_REPORT_LIMIT_IP", 30)
 GRIDGOV_REPORT_LIMIT_IP_WINDOW = env_int("GRIDGOV_REPORT_LIMIT_IP_WINDOW", 600)
 GRIDGOV_TRACK_LIMIT_IP = env_int("GRIDGOV_TRACK_LIMIT_IP", 20)
 GRIDGOV_TRACK_LIMIT_IP_WINDOW = env_int("GRIDGOV_TRACK_LIMIT_IP_WINDOW", 600)
+# Failed tracking lookups of one number, from any network, counted in the database (window in seconds).
+GRIDGOV_TRACK_LIMIT_NUMBER = env_int("GRIDGOV_TRACK_LIMIT_NUMBER", 10)
+GRIDGOV_TRACK_LIMIT_NUMBER_WINDOW = env_int("GRIDGOV_TRACK_LIMIT_NUMBER_WINDOW", 86400)
 # Open311: whom partner systems ask about the service (empty: the district grid centre).
 GRIDGOV_OPEN311_CONTACT = env_str("GRIDGOV_OPEN311_CONTACT", "")
 GRIDGOV_OPEN311_KEY_LIMIT_HOUR = env_int("GRIDGOV_OPEN311_KEY_LIMIT_HOUR", 600)  # per API key (0: off)

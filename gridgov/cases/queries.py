@@ -157,6 +157,17 @@ def _public_entry(row: Transition) -> PublicEntry:
 # --- tracking --------------------------------------------------------------------------------------
 
 _NO_CASE_LAST4 = "\x00\x00\x00\x00"
+TRACKING_NO_MAX = 20  # Case.tracking_no's max_length
+
+
+def normalise_tracking_no(tracking_no: str) -> str:
+    """Return a typed tracking number as numbers are stored (trimmed, upper case), or "" if none can match.
+
+    The empty answer covers what no case can have (empty, longer than a tracking number, control
+    characters such as NUL, which PostgreSQL text refuses), so it is never looked up or counted.
+    """
+    number = (tracking_no or "").strip().upper()
+    return number if 0 < len(number) <= TRACKING_NO_MAX and number.isprintable() else ""
 
 
 def find_for_tracking(tracking_no: str, phone_last4: str) -> Case | None:
@@ -166,9 +177,9 @@ def find_for_tracking(tracking_no: str, phone_last4: str) -> Case | None:
     time, so the page tells nobody whether a tracking number exists. Reports without a phone cannot
     be followed here (their reporters hear back through the channel they used).
     """
-    number = (tracking_no or "").strip().upper()
+    number = normalise_tracking_no(tracking_no)
     digits = (phone_last4 or "").strip()
-    case = Case.objects.filter(tracking_no=number).first() if 0 < len(number) <= 20 else None
+    case = Case.objects.filter(tracking_no=number).first() if number else None
     expected = case.reporter_phone_last4 if case is not None and case.reporter_phone_last4 else _NO_CASE_LAST4
     matches = hmac.compare_digest(expected.encode(), digits.encode())
     if case is None or not matches or not (len(digits) == 4 and digits.isdigit()):

@@ -1,4 +1,4 @@
-"""Rate limits of the public pages: per phone and per address from the cases table, per network from the cache.
+"""Public-page rate limits: per phone, address and tracking number in the database, per network in the cache.
 
 A resident may report freely, but one phone number or one address cannot flood the dispatchers.
 Those limits are counted in the cases table (`reporter_phone_hash` and `address`, each with
@@ -12,6 +12,21 @@ default cache is local memory, one per process: with N processes a network gets 
 limit. `GRIDGOV_CACHE_URL=redis://…` gives every process one shared cache and makes it exact.
 Chinese mobile networks put many phones behind one address, so these limits are generous.
 
+Tracking numbers are sequential and the phone's last four digits have only 10,000 values, so whoever
+has enough addresses could still guess the digits of a given case. Failed lookups of one number are
+therefore limited as well (`GRIDGOV_TRACK_LIMIT_NUMBER` in `GRIDGOV_TRACK_LIMIT_NUMBER_WINDOW`
+seconds, from any network): past the limit every lookup of that number is refused, the right
+digits too, until the oldest counted failure leaves the window. They are counted per normalised
+number whether or not a case has it, and a locked made-up number is refused like a locked real
+one, so the answers still do not tell whether a number exists. This count lives in the database
+(`FailedLookup`, one row per failure, expired rows deleted as new ones come), not in the cache: a
+district office runs several gunicorn processes, often without Redis, and a count per process would
+give a guesser the limit once per process and a fresh one at every restart, while failed lookups
+are few enough that one small insert each costs nothing. Refused lookups are not recorded, so a
+locked number gains no rows. The count and the insert are not one transaction: W lookups served in
+the same instant may each pass the last free place, so a guesser gets at most limit + W − 1 tries a
+window, which leaves the 10,000 values out of reach.
+
 Every limit is a setting (`GRIDGOV_REPORT_LIMIT_*`, `GRIDGOV_TRACK_LIMIT_*`), read from Django's
 settings when the lead defines it there, else from the environment; 0 turns a limit off.
 """
@@ -19,6 +34,7 @@ settings when the lead defines it there, else from the environment; 0 turns a li
 from __future__ import annotations
 
 import ipaddress
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,9 +42,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
-from gridgov.cases.models import Case
+from gridgov.cases import actions
+from gridgov.cases.models import Case, FailedLookup
+from gridgov.cases.queries import normalise_tracking_no
 from gridgov.lib.crypto import cipher_for
 from gridgov.lib.env import env_bool
 
@@ -88,6 +107,45 @@ def _address_refusal(address: str, now: datetime) -> str | None:
             "likely known already. Please try again later."
         ) % {"count": per_hour}
     return None
+
+
+# --- per tracking number, counted in the database -------------------------------------------------------
+
+
+def _number_limit() -> tuple[int, timedelta]:
+    count = setting("GRIDGOV_TRACK_LIMIT_NUMBER", 10)
+    window = max(1, setting("GRIDGOV_TRACK_LIMIT_NUMBER_WINDOW", 86400))
+    return count, timedelta(seconds=window)
+
+
+def tracking_refusal(tracking_no: str, now: datetime) -> str | None:
+    """Return why lookups of the tracking number are refused now (translated), or None.
+
+    A number no case has is refused the same way, so the refusal does not tell whether it exists.
+    """
+    number = normalise_tracking_no(tracking_no)
+    count, window = _number_limit()
+    if not number or count <= 0:
+        return None
+    recent = FailedLookup.objects.filter(tracking_no=number, at__gt=now - window).order_by("-at")
+    # The count-th newest failure of the window, if there is one: the lock holds until it leaves the window.
+    reached = list(recent.values_list("at", flat=True)[count - 1 : count])
+    if not reached:
+        return None
+    minutes = math.ceil((reached[0] + window - now).total_seconds() / 60)
+    return _(
+        "This tracking number has been entered with wrong digits too many times, so to protect the "
+        "reporter it cannot be looked up for the next %(wait)s. Please try again then, or call 12345 to "
+        "ask about the report."
+    ) % {"wait": timeuntil(now + timedelta(minutes=minutes), now)}
+
+
+def count_failed_lookup(tracking_no: str, now: datetime) -> None:
+    """Count a failed lookup of the tracking number toward its limit, whether or not a case has it."""
+    number = normalise_tracking_no(tracking_no)
+    count, window = _number_limit()
+    if number and count > 0:
+        actions.record_failed_lookup(number, now, window)
 
 
 # --- per network, counted in the cache ------------------------------------------------------------------

@@ -119,17 +119,24 @@ class TrackQuery(Schema):
 
 @router.get(
     "/track/{tracking_no}",
-    response={200: TrackOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: TrackOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     url_name="track",
     summary="Follow a report",
 )
 def track(request: HttpRequest, tracking_no: str, query: Query[TrackQuery]) -> dict[str, Any]:
     """Return the public timeline of the case the tracking number and the phone's last four digits prove.
 
-    A wrong number and wrong digits get the same 404: nobody learns whether a number exists.
+    A wrong number and wrong digits get the same 404: nobody learns whether a number exists. After
+    too many failed lookups of one number (counted with the tracking page's), every lookup of it gets
+    429 for a while, the right digits too, whether or not the number exists.
     """
+    now = timezone.now()
+    refusal = ratelimit.tracking_refusal(tracking_no, now)
+    if refusal:
+        raise error(429, refusal)
     case = find_for_tracking(tracking_no, query.phone_last4)
     if case is None:
+        ratelimit.count_failed_lookup(tracking_no, now)
         raise error(404, _("No report has this tracking number and phone."))
     return {
         "tracking_no": case.tracking_no,

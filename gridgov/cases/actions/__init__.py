@@ -4,8 +4,8 @@ Modules: `base` (the move protocol), `intake` (reporting), `registration` (accep
 self-handling, escalation), `handling` (dispatch, sign, return, report done, tasks, verification),
 `patrol` (the grid worker's report, and a matter fixed on the spot),
 `requests` (extension, hold, void), `feedback` (notes, urging, rating, reopening), `tracking`
-(tracking numbers), `duplicates`, and `clock` (the overdue sweep's urging). Import from this
-package, not from the modules.
+(tracking numbers, failed lookups), `duplicates`, and `clock` (the overdue sweep's urging). Import
+from this package, not from the modules.
 """
 
 from gridgov.cases.actions.base import CaseChanged, MoveRefused, apply_move
@@ -36,7 +36,7 @@ from gridgov.cases.actions.requests import (
     request_void,
     resume,
 )
-from gridgov.cases.actions.tracking import next_tracking_no
+from gridgov.cases.actions.tracking import next_tracking_no, record_failed_lookup
 
 __all__ = [
     "CaseChanged",
@@ -56,6 +56,7 @@ __all__ = [
     "next_tracking_no",
     "note",
     "rate",
+    "record_failed_lookup",
     "reject",
     "reopen",
     "report_case",

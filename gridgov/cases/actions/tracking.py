@@ -1,15 +1,18 @@
-"""Tracking numbers (工单号): prefix, the report's date in Shanghai, a per-day sequence (SF20260621-0001)."""
+"""Tracking numbers (工单号): prefix, the report's date in Shanghai, a per-day sequence (SF20260621-0001).
+
+Also the record of failed lookups of a number, which the public tracking limit counts.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 
-from gridgov.cases.models import TrackingCounter
+from gridgov.cases.models import FailedLookup, TrackingCounter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_PREFIX = "SF"
@@ -66,3 +69,14 @@ def _bump_returning(day: date) -> int | None:
         )
         row = cursor.fetchone()
     return int(row[0]) if row else None
+
+
+@transaction.atomic
+def record_failed_lookup(tracking_no: str, at: datetime, keep: timedelta) -> None:
+    """Record a failed lookup of the (normalised) tracking number, and forget those older than `keep`.
+
+    Deleting the expired rows here keeps the table at most one window of failures long with no sweep
+    of its own; the `at` index finds them.
+    """
+    FailedLookup.objects.filter(at__lte=at - keep).delete()
+    FailedLookup.objects.create(tracking_no=tracking_no, at=at)

@@ -338,3 +338,25 @@ class TrackingCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+class FailedLookup(models.Model):
+    """One failed lookup of a tracking number on the public tracking page or API, and when it happened.
+
+    The per-number limit of `gridgov.intake.ratelimit` counts these rows. The number is stored
+    normalised as it was typed, whether or not a case has it, so a made-up number is counted like a
+    real one; no digits, phone or address are kept. Rows older than the limit's window are deleted as
+    new ones come in.
+    """
+
+    tracking_no = models.CharField(max_length=20)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tracking_no", "at"], name="cases_failedlookup_recent_idx"),
+            models.Index(fields=["at"], name="cases_failedlookup_at_idx"),  # deleting the expired ones
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_no} at {self.at:%Y-%m-%d %H:%M:%S}"

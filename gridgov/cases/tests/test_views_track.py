@@ -1,10 +1,10 @@
-"""The public tracking page: no login, no oracle, no staff names; rating after closing."""
+"""The public tracking page: no login, no oracle, no staff names; rating after closing; guessing locks a number."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ import time_machine
 from django.test import Client
 
 from gridgov.cases import actions
-from gridgov.cases.models import Rating, Status
+from gridgov.cases.models import FailedLookup, Rating, Status
 from gridgov.cases.tests import factories as f
 from gridgov.testing import MiniDistrict
 
@@ -28,8 +28,8 @@ def media(settings: Any, tmp_path: Any) -> Iterator[None]:
         yield
 
 
-def english_client() -> Client:
-    client = Client()
+def english_client(**defaults: Any) -> Client:
+    client = Client(**defaults)
     client.cookies["django_language"] = "en"
     return client
 
@@ -140,3 +140,102 @@ def test_rating_a_case_not_proven_here_changes_nothing(visitor: Client, mini: Mi
 
     assert response["Location"] == f"/track/?no={case.tracking_no}"
     assert f.fresh(case).rating == ""
+
+
+# --- failed lookups per tracking number -----------------------------------------------------------------
+
+LOCKED = "This tracking number has been entered with wrong digits too many times"
+NOT_FOUND = "No report matches this tracking number and these digits."
+
+
+def guess(tracking_no: str, attempts: int) -> list[Any]:
+    """Post wrong digits for the number, each attempt from another network (the per-network limit never bites)."""
+    return [
+        follow(english_client(REMOTE_ADDR=f"10.20.{n // 250}.{n % 250 + 1}"), tracking_no, f"{n:04d}")
+        for n in range(attempts)
+    ]
+
+
+def test_ten_wrong_guesses_lock_the_number_even_for_the_right_digits(mini: MiniDistrict) -> None:
+    case = f.report()
+    typed = [case.tracking_no, f"  {case.tracking_no.lower()} "]  # counted under one normalised number
+
+    answers = [
+        follow(english_client(REMOTE_ADDR=f"10.30.0.{n}"), typed[n % 2], f"{n:04d}") for n in range(10)
+    ]
+    reporter = follow(english_client(REMOTE_ADDR="10.9.8.7"), case.tracking_no)
+
+    assert all(NOT_FOUND in answer.text for answer in answers)
+    assert reporter.status_code == 429
+    assert reporter.redirect_chain == []
+    assert LOCKED in reporter.text
+    assert "cannot be looked up for the next 1\xa0day. Please try again then, or call 12345" in reporter.text
+    assert NOT_FOUND not in reporter.text
+    for private in (case.description, "Report received", 'data-testid="public-timeline"'):
+        assert private not in reporter.text
+    # Nothing was proven in this browser: the case page sends it back to the form.
+    assert reporter.client.get(f"/track/{case.tracking_no}/")["Location"] == f"/track/?no={case.tracking_no}"
+
+
+def test_a_locked_number_leaves_other_numbers_open(mini: MiniDistrict) -> None:
+    locked, other = f.report(), f.report()
+    guess(locked.tracking_no, 10)
+
+    response = follow(english_client(), other.tracking_no)
+
+    assert response.redirect_chain[-1][0] == f"/track/{other.tracking_no}/"
+    assert 'data-testid="public-timeline"' in response.text
+    assert FailedLookup.objects.filter(tracking_no=other.tracking_no).count() == 0
+
+
+def test_a_made_up_number_locks_like_a_real_one(mini: MiniDistrict) -> None:
+    case = f.report()
+    made_up = "SF20260623-0777"
+    guess(case.tracking_no, 10)
+    guess(made_up, 10)
+
+    real = follow(english_client(REMOTE_ADDR="10.9.8.7"), case.tracking_no)
+    fake = follow(english_client(REMOTE_ADDR="10.9.8.7"), made_up)
+
+    assert real.status_code == fake.status_code == 429
+    assert LOCKED in fake.text
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|value="SF[\w-]+"')
+    assert strip.sub("", real.text) == strip.sub("", fake.text)
+
+
+def test_successful_lookups_do_not_count_toward_the_number_limit(
+    visitor: Client, mini: MiniDistrict, settings: Any
+) -> None:
+    settings.GRIDGOV_TRACK_LIMIT_NUMBER = 1
+    case = f.report()
+
+    for _time in range(3):
+        assert follow(visitor, case.tracking_no).redirect_chain[-1][0] == f"/track/{case.tracking_no}/"
+    assert FailedLookup.objects.count() == 0
+
+
+def test_the_number_limit_at_zero_is_off(mini: MiniDistrict, settings: Any) -> None:
+    settings.GRIDGOV_TRACK_LIMIT_NUMBER = 0
+    case = f.report()
+
+    guess(case.tracking_no, 15)
+    response = follow(english_client(REMOTE_ADDR="10.9.8.7"), case.tracking_no)
+
+    assert response.redirect_chain[-1][0] == f"/track/{case.tracking_no}/"
+    assert FailedLookup.objects.count() == 0
+
+
+def test_the_lock_ends_when_the_window_has_passed(mini: MiniDistrict, settings: Any) -> None:
+    settings.GRIDGOV_TRACK_LIMIT_NUMBER = 2
+    settings.GRIDGOV_TRACK_LIMIT_NUMBER_WINDOW = 3600
+    case = f.report()
+    guess(case.tracking_no, 2)
+
+    with time_machine.travel(TUESDAY + timedelta(minutes=59), tick=False):
+        refused = follow(english_client(REMOTE_ADDR="10.9.8.7"), case.tracking_no)
+    with time_machine.travel(TUESDAY + timedelta(minutes=60, seconds=1), tick=False):
+        opened = follow(english_client(REMOTE_ADDR="10.9.8.7"), case.tracking_no)
+
+    assert refused.status_code == 429
+    assert "cannot be looked up for the next 1\xa0minute." in refused.text
+    assert opened.redirect_chain[-1][0] == f"/track/{case.tracking_no}/"
