@@ -10,25 +10,33 @@ original shows no more on a case page and costs ten times the storage.
 
 A channel that wants the place where a photo was taken reads it with `photo_position` *before* the
 photo is checked; checking and re-encoding happen before a move's transaction, only storing inside it.
+Storage is not transactional: a photo stored by a move that then fails is deleted again by the
+block around the move's transaction (`removed_on_failure`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import math
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, Any, cast
 
 import pillow_heif
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import connections, models, router
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gridgov.cases.models import Attachment, Case, Transition
 from gridgov.lib import rows
+
+log = logging.getLogger(__name__)
 
 # Teach Pillow to open HEIC/HEIF (format "HEIF"); idempotent, so importing this module twice is harmless.
 pillow_heif.register_heif_opener()
@@ -227,6 +235,76 @@ def store_photos(
         )
         # The name is the content's hash: no user-supplied name reaches the storage.
         attachment.file.save(f"{photo.sha256[:32]}.{photo.extension}", ContentFile(photo.data), save=False)
+        stored = _STORED.get()
+        if stored is not None:  # before the row: when its insert fails, the file is stored all the same
+            stored.append(str(attachment.file.name))
         attachment.save()
         attachments.append(attachment)
     return attachments
+
+
+# The names of the files stored inside the innermost `removed_on_failure` block; None outside every one.
+_STORED: ContextVar[list[str] | None] = ContextVar("gridgov_stored_photos", default=None)
+_FILE = cast("models.FileField", Attachment._meta.get_field("file"))
+
+
+def removed_on_failure() -> RemovedOnFailure:
+    """Return a block whose stored photos are deleted again when it fails; enter it before the transaction."""
+    return RemovedOnFailure()
+
+
+class RemovedOnFailure:
+    """Delete the files `store_photos` stored inside the block when an exception leaves it.
+
+    A photo is stored before the transaction that writes its attachment row commits, and Django has
+    no hook for a rollback: a move that fails after storing would leave a file no row names. Entered
+    before the transaction (`one_transaction` does), the block sees the exception once the rows are
+    rolled back: an exception leaving an atomic block means its rows are never committed (its
+    savepoint rolled back, or the whole transaction will). Each file goes unless an attachment row
+    still names it, as one committed earlier does where the storage overwrites (S3's default): the
+    name is the content's hash, so the same photo attached twice is one file there.
+
+    A block that succeeds inside another hands its names to the enclosing one, which may still fail;
+    so a transaction around photo moves and more (the patrol's report-and-close, a view's
+    `transaction.atomic`) is entered inside a block of its own. Without one, its rollback after a
+    move succeeded leaves the move's files, as a process that dies mid-move does: harmless garbage
+    that no row names and nothing serves (a sweep of the storage against the attachment table could
+    collect it; there is none). Where the storage overwrites, a transaction still in flight that
+    stored the same photo may lose its file to another's rollback: its row is not visible yet.
+    """
+
+    __slots__ = ("names", "token")
+
+    def __enter__(self) -> None:
+        self.names: list[str] = []
+        self.token: Token[list[str] | None] = _STORED.set(self.names)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        _STORED.reset(self.token)
+        if not self.names:
+            return
+        enclosing = _STORED.get()
+        if kind is None or _must_roll_back_first():
+            # Committed with the transaction, or not known yet: an enclosing block decides.
+            if enclosing is not None:
+                enclosing.extend(self.names)
+            return
+        _remove_unreferenced(self.names)
+
+
+def _must_roll_back_first() -> bool:
+    """Tell whether the transaction around the failed block can run no query before it rolls back."""
+    connection = connections[router.db_for_write(Attachment)]
+    return connection.in_atomic_block and connection.needs_rollback
+
+
+def _remove_unreferenced(names: list[str]) -> None:
+    """Delete the stored files that no attachment row names (the failed block's rows are rolled back)."""
+    try:
+        named = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+        for name in sorted(set(names) - named):
+            _FILE.storage.delete(name)
+    except Exception:  # the error that failed the block matters more; a file left is harmless
+        log.warning("Could not delete the photos of a failed move: %s", names, exc_info=True)

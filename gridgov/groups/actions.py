@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape as to_shape
 
 from gridgov.cases import actions as case_actions
+from gridgov.cases import evidence
 from gridgov.cases.models import Case, Category, Channel
 from gridgov.groups import permissions, posting
 from gridgov.groups.models import GroupMessage, GroupRobot, ServiceNotice, WecomAccount, validate_webhook
@@ -171,7 +172,7 @@ def report_message(
         if grid is None or not permissions.report_grids(user, message).filter(pk=grid.pk).exists():
             raise ValidationError({"grid": _("Choose one of your grids, or give an address.")})
         where["lon"], where["lat"] = grid_centre(grid)
-    with transaction.atomic():
+    with evidence.removed_on_failure(), transaction.atomic():  # a refused link removes the photo too
         case = case_actions.report_case(
             Channel.WECOM, description, category=category, reported_by=user, photos=list(photos), **where
         )

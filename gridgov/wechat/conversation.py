@@ -107,12 +107,13 @@ def receive(incoming: Incoming, context: Context) -> str:
             return actions.stored_reply(incoming.key) or ""
 
 
-@transaction.atomic
 def _answer(incoming: Incoming, photo: evidence.Photo | None, context: Context) -> str:
-    seen = actions.claim(incoming, context.now)
-    reply, tracking_no = _respond(incoming, photo, context)
-    actions.record_reply(seen, reply, tracking_no)
-    return reply
+    # One transaction; a report filed in it and rolled back with it leaves no photo in storage.
+    with evidence.removed_on_failure(), transaction.atomic():
+        seen = actions.claim(incoming, context.now)
+        reply, tracking_no = _respond(incoming, photo, context)
+        actions.record_reply(seen, reply, tracking_no)
+        return reply
 
 
 def _respond(incoming: Incoming, photo: evidence.Photo | None, context: Context) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from django.db.models import F, ForeignKey
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.cases import workflow
+from gridgov.cases import evidence, workflow
 from gridgov.cases.models import Case, Transition
 from gridgov.lib import rows
 from gridgov.people.models import User
@@ -118,12 +118,14 @@ def one_transaction(move: Callable[P, R]) -> Callable[P, R]:
     flow also wrap their several steps in one transaction of their own). The move's writes (the claim, the transition,
     tasks, notices) are gathered and sent together when it ends, each conditioned on the claim, so
     a move that lost the race writes nothing; a move that reads after writing (or stores a photo)
-    sends what it gathered first, inside its transaction.
+    sends what it gathered first, inside its transaction. The photos a move stored are deleted
+    again when it fails (`evidence.removed_on_failure`, around the transaction: it acts after the
+    rollback).
     """
 
     @functools.wraps(move)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with rows.atomic(router.db_for_write(Case)):
+        with evidence.removed_on_failure(), rows.atomic(router.db_for_write(Case)):
             return move(*args, **kwargs)
 
     return run

@@ -105,7 +105,8 @@ def report_fixed_on_patrol(
     result = common.optional_text(result)
     common.outcome_or_refuse(outcome_quantity)
     chosen = _category_or_refuse(category, description)
-    with transaction.atomic():
+    # A failing step takes the photos stored before it along (the before photos are in no move's block).
+    with evidence.removed_on_failure(), transaction.atomic():
         case = report_case(
             Channel.PATROL,
             description,

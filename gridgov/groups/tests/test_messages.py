@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,6 +183,25 @@ def test_a_stale_copy_of_a_reported_message_cannot_make_a_second_case(
         actions.report_message(mini.worker_a, stale, description="楼道灯坏了", grid=mini.grid_a1)
 
     assert Case.objects.count() == 1  # the second case was rolled back with the refused link
+
+
+def test_a_stale_copy_reported_with_a_photo_leaves_no_file_in_storage(
+    mini: MiniDistrict, accounts: dict[str, User], tmp_path: Path
+) -> None:
+    message = forwarded("zhangwangge", "井盖丢了")
+    stale = GroupMessage.objects.get(pk=message.pk)
+    actions.report_message(
+        mini.worker_a, message, description="井盖丢了", grid=mini.grid_a1, photos=[f.photo()]
+    )
+    kept = sorted(path for path in tmp_path.rglob("*") if path.is_file())
+
+    with pytest.raises(actions.Refused):
+        actions.report_message(
+            mini.worker_a, stale, description="井盖丢了", grid=mini.grid_a1, photos=[f.photo("PNG")]
+        )
+
+    assert sorted(path for path in tmp_path.rglob("*") if path.is_file()) == kept and len(kept) == 1
+    assert Attachment.objects.count() == 1  # the photo of the rolled-back case is gone from storage too
 
 
 def test_a_photo_message_reports_with_the_photo_fetched_from_wecom(
