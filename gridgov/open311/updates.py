@@ -9,10 +9,13 @@ what the reporter said. The report itself is no update (the request is), and nei
 reporter's rating, whose words speak to the reporter.
 
 Each update has `update_id` (the tracking number and the move's sequence number: SF20260622-0001-3),
-`service_request_id`, `status` (open or closed after the move), `updated_datetime`, `description`
-and `media_url` (always empty: photos of the work stay with staff and the reporter); with
-`extensions=true`, `extended_attributes.status` is the extended status after the move, as for
-requests. `start_date`/`end_date` bound the moves' times (default: the last 24 hours; at most 90
+`service_request_id`, `status`, `updated_datetime`, `description` and `media_url` (always empty:
+photos of the work stay with staff and the reporter). `status` is mySociety's extended status after
+the move (`investigating`, `action_scheduled`, `in_progress`, `fixed`, `no_further_action`,
+`duplicate` …), not the plain open/closed of a request: the extension puts it there, mySociety's own
+servers answer so, and FixMyStreet reads the update's state from it without asking for
+`extensions` (a plain `closed` would show a rejected report as fixed). With `extensions=true` the
+same value is repeated under `extended_attributes.status`, as for requests. `start_date`/`end_date` bound the moves' times (default: the last 24 hours; at most 90
 days apart); oldest first, at most 1,000, so a client polls on from the last `updated_datetime` it
 saw (and drops an `update_id` it already has).
 """
@@ -58,16 +61,17 @@ def find(start: datetime, end: datetime, *, extensions: bool = False) -> list[di
 def as_update(row: dict[str, Any], *, extensions: bool = False) -> dict[str, Any]:
     """Return mySociety's service request update for a row of the log (the fields of `find`)."""
     number = row["case__tracking_no"]
+    status = EXTENDED.get(row["to_status"], basic_status(row["to_status"]))
     update: dict[str, Any] = {
         "update_id": f"{number}-{row['seq']}",
         "service_request_id": number,
-        "status": basic_status(row["to_status"]),
+        "status": status,
         "updated_datetime": w3c(row["at"]),
         "description": _description(row),
         "media_url": None,
     }
     if extensions:
-        update["extended_attributes"] = {"status": EXTENDED.get(row["to_status"], update["status"])}
+        update["extended_attributes"] = {"status": status}
     return update
 
 

@@ -93,7 +93,7 @@ UPDATES: dict[str, Any] = {
         "properties": {
             "update_id": {"type": "string", "minLength": 1},
             "service_request_id": {"type": "string", "minLength": 1},
-            "status": {"enum": ["open", "closed"]},
+            "status": {"enum": EXTENDED_STATES},  # the extension's states, not only open/closed
             "updated_datetime": {"type": "string", "format": "date-time"},
             "description": {"type": "string", "minLength": 1},
             "media_url": {"type": ["string", "null"], "format": "uri"},

@@ -76,12 +76,12 @@ def test_updates_are_the_public_moves_after_the_report_oldest_first(api: Client,
             "media_url": None,
         }
         for seq, move, status, time in [
-            (2, Move.ACCEPT, "open", "10:10"),
-            (3, Move.DISPATCH, "open", "10:20"),
-            (4, Move.SIGN, "open", "10:30"),
-            (5, Move.NOTE, "open", "10:40"),
-            (7, Move.REPORT_DONE, "open", "10:50"),
-            (8, Move.VERIFY_PASS, "closed", "11:00"),
+            (2, Move.ACCEPT, "investigating", "10:10"),
+            (3, Move.DISPATCH, "action_scheduled", "10:20"),
+            (4, Move.SIGN, "in_progress", "10:30"),
+            (5, Move.NOTE, "in_progress", "10:40"),
+            (7, Move.REPORT_DONE, "in_progress", "10:50"),
+            (8, Move.VERIFY_PASS, "fixed", "11:00"),
         ]
     ]
 
@@ -119,15 +119,32 @@ def test_the_extended_status_follows_each_move(api: Client, mini: MiniDistrict) 
         (row["service_request_id"], row["status"], row["extended_attributes"]["status"]) for row in rows
     ]
     assert extended == [
-        (case.tracking_no, "open", "investigating"),
-        (case.tracking_no, "open", "action_scheduled"),
-        (case.tracking_no, "open", "in_progress"),
-        (case.tracking_no, "open", "in_progress"),
-        (case.tracking_no, "open", "in_progress"),
-        (case.tracking_no, "closed", "fixed"),
-        (rejected.tracking_no, "closed", "no_further_action"),
-        (merged.tracking_no, "closed", "duplicate"),
+        (case.tracking_no, "investigating", "investigating"),
+        (case.tracking_no, "action_scheduled", "action_scheduled"),
+        (case.tracking_no, "in_progress", "in_progress"),
+        (case.tracking_no, "in_progress", "in_progress"),
+        (case.tracking_no, "in_progress", "in_progress"),
+        (case.tracking_no, "fixed", "fixed"),
+        (rejected.tracking_no, "no_further_action", "no_further_action"),
+        (merged.tracking_no, "duplicate", "duplicate"),
     ]
+
+
+def test_a_client_that_asks_no_extensions_still_reads_why_a_request_closed(
+    api: Client, mini: MiniDistrict
+) -> None:
+    # FixMyStreet fetches updates without `extensions` and takes a plain "closed" for "fixed".
+    rejected, merged, kept = f.report(), f.report(), f.report()
+    actions.reject(rejected, mini.dispatcher, "不属于受理范围", at=at(70))
+    actions.merge(merged, mini.dispatcher, kept, at=at(80))
+
+    rows = listed(api, end_date="2026-06-22T12:00:00+08:00")
+
+    assert {row["service_request_id"]: row["status"] for row in rows} == {
+        rejected.tracking_no: "no_further_action",
+        merged.tracking_no: "duplicate",
+    }
+    assert all("extended_attributes" not in row for row in rows)
 
 
 def test_a_merged_request_names_the_request_that_carries_on(api: Client, mini: MiniDistrict) -> None:
@@ -272,7 +289,7 @@ def test_updates_in_xml_are_request_update_elements_with_the_documented_names(
         assert [child.tag for child in item] == [*UPDATE_FIELDS, "extended_attributes"]
         assert item.findtext("service_request_id") == case.tracking_no
         assert item.findtext("media_url") == ""
-    assert items[-1].findtext("status") == "closed"
+    assert items[-1].findtext("status") == "fixed"
     assert items[-1].findtext("extended_attributes/status") == "fixed"
     assert items[-1].findtext("update_id") == f"{case.tracking_no}-6"
 
